@@ -1,0 +1,72 @@
+"""create_app(settings) -> the Starlette application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from workshop.db import Database
+from workshop.errors import TalkootError
+from workshop.hub import Hub
+from workshop.pages import build_environment, error_page
+from workshop.routes import build_routes
+from workshop.service import Talkoot
+from workshop.settings import Settings
+
+log = logging.getLogger("talkoot")
+
+HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def create_app(settings: Settings) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with Database(settings.db_path, settings.synchronous) as db:
+            talkoot = Talkoot(settings, db, Hub(settings.ws_queue_size))
+            app.state.talkoot = talkoot
+            try:
+                yield
+            finally:
+                await talkoot.close()
+
+    app = Starlette(
+        routes=build_routes(),
+        lifespan=lifespan,
+        exception_handlers={
+            TalkootError: handle_talkoot_error,
+            HTTPException: handle_http_error,
+            Exception: handle_crash,
+        },
+    )
+    app.state.settings = settings
+    app.state.templates = build_environment()
+    return app
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+async def handle_talkoot_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TalkootError)
+    if wants_json(request):
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+    return error_page(request, exc)
+
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+    return await handle_talkoot_error(request, TalkootError(code, str(exc.detail), exc.status_code))
+
+
+async def handle_crash(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s", request.url.path)
+    return JSONResponse({"error": {"code": "internal", "message": "unexpected server error"}},
+                        status_code=500)

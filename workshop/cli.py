@@ -1,0 +1,84 @@
+"""The talkoot command: serve, themes, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from workshop.app import create_app
+from workshop.settings import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="talkoot", description="Realtime co-creation workshops.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start the web app")
+    add_server_options(serve)
+    serve.set_defaults(func=run_serve)
+    demo = commands.add_parser("demo", help="serve a workshop pre-filled with sample notes")
+    add_server_options(demo)
+    demo.add_argument("--language", choices=["fi", "sv", "en"], default="fi")
+    demo.set_defaults(func=run_demo)
+    from workshop import themes_command
+
+    themes_command.add_parser(commands)
+    return parser
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=port_number, default=8000, help="port to listen on")
+    parser.add_argument("--db", type=Path, default=None, help="SQLite file (default ./talkoot.db)")
+
+
+def port_number(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {raw!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, not {port}")
+    return port
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    overrides = {"db_path": args.db} if args.db is not None else {}
+    return Settings.from_env(**overrides)
+
+
+def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
+    app = create_app(settings)
+    config = uvicorn.Config(app, host=host, port=port, access_log=False,
+                            ws_max_size=settings.ws_max_frame_bytes, log_level="warning")
+    server = uvicorn.Server(config)
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"Talkoot is running at http://{shown_host}:{port}/  (Ctrl+C stops it)", flush=True)
+    if on_ready:
+        print(on_ready, flush=True)
+    server.run()
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    return serve(settings_for(args), args.host, args.port)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from workshop.demo import prepare_demo
+
+    settings = settings_for(args)
+    links = prepare_demo(settings, f"http://{args.host}:{args.port}", args.language)
+    return serve(settings, args.host, args.port, on_ready=links)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Write functions that change a workshop and append to its event log.
+
+Each runs on the writer thread inside one savepoint (see db.py). run_command
+makes every command idempotent: a cid seen before returns the first answer and
+changes nothing. Note text lives only in the notes table, never in the log, so
+editing or deleting a note leaves no copy of the old text behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workshop import events as ev
+from workshop.errors import TalkootError, forbidden, not_found
+from workshop.models import Note, Principal
+from workshop.store import NOTE_COLUMNS, NOTE_FROM, now_iso
+
+Change = Callable[[sqlite3.Connection], list[ev.Event]]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    seq: int
+    events: list[ev.Event] = field(default_factory=list)
+    note: Note | None = None
+    duplicate: bool = False
+
+
+def run_command(
+    conn: sqlite3.Connection, principal: Principal, cid: str, change: Change
+) -> CommandResult:
+    """Apply change once per (principal, cid); a repeat returns the stored answer."""
+    workshop_id = principal.workshop_id
+    seen = conn.execute(
+        "select seq, note_id from commands where workshop_id = ? and actor = ? and cid = ?",
+        [workshop_id, principal.actor, cid],
+    ).fetchone()
+    if seen is not None:
+        return CommandResult(seen["seq"], note=_load_note(conn, seen["note_id"]), duplicate=True)
+    events = change(conn)
+    note_id = next((e.data["note"]["id"] for e in events if e.data.get("note")), None)
+    seq = events[-1].seq if events else _last_seq(conn, workshop_id)
+    conn.execute(
+        "insert into commands (workshop_id, actor, cid, seq, note_id) values (?, ?, ?, ?, ?)",
+        [workshop_id, principal.actor, cid, seq, note_id],
+    )
+    return CommandResult(seq, events, _load_note(conn, note_id))
+
+
+# ---- notes --------------------------------------------------------------------
+
+
+def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        _require_open(conn, principal.workshop_id)
+        _require_prompt(conn, principal.workshop_id, prompt_id)
+        stamp = now_iso()
+        row = conn.execute(
+            "insert into notes (workshop_id, prompt_id, group_id, participant_id, text,"
+            " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) returning id",
+            [principal.workshop_id, prompt_id, principal.group_id, principal.participant_id,
+             text, stamp, stamp],
+        ).fetchone()
+        return [_note_event(conn, ev.NOTE_ADDED, row["id"])]
+
+    return change
+
+
+def edit_note(principal: Principal, note_id: int, text: str) -> Change:
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        _require_open(conn, principal.workshop_id)
+        _own_note(conn, principal, note_id)
+        conn.execute(
+            "update notes set text = ?, updated_at = ? where id = ?", [text, now_iso(), note_id]
+        )
+        return [_note_event(conn, ev.NOTE_UPDATED, note_id)]
+
+    return change
+
+
+def delete_note(principal: Principal, note_id: int) -> Change:
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        note = _own_note(conn, principal, note_id)
+        conn.execute("delete from notes where id = ?", [note_id])
+        data = {"note_id": note_id, "prompt_id": note.prompt_id}
+        return [_append(conn, principal.workshop_id, ev.NOTE_DELETED, data, note.group_id)]
+
+    return change
+
+
+def hide_note(principal: Principal, note_id: int, hidden: bool) -> Change:
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        note = _note_in_workshop(conn, principal.workshop_id, note_id)
+        if note.hidden == hidden:
+            return []
+        conn.execute("update notes set hidden = ? where id = ?", [int(hidden), note_id])
+        return [_note_event(conn, ev.NOTE_HIDDEN, note_id, hidden=hidden)]
+
+    return change
+
+
+def _note_event(conn: sqlite3.Connection, kind: str, note_id: int, **extra: Any) -> ev.Event:
+    note = _load_note(conn, note_id)
+    assert note is not None
+    stored = {"note_id": note_id, **extra, "note": None}
+    event = _append(conn, _workshop_of_note(conn, note_id), kind, stored, note.group_id, note_id)
+    event.data["note"] = note.to_dict()
+    return event
+
+
+# ---- workshop state (facilitator) ------------------------------------------------
+
+
+def set_workshop_flag(principal: Principal, column: str, value: Any, kind: str) -> Change:
+    """Set phase, locked or shared; an unchanged value appends no event."""
+    assert column in {"phase", "locked", "shared"}
+
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        current = conn.execute(
+            f"select {column} from workshops where id = ?", [principal.workshop_id]
+        ).fetchone()[0]
+        if current == value:
+            return []
+        conn.execute(
+            f"update workshops set {column} = ? where id = ?", [value, principal.workshop_id]
+        )
+        public_value = bool(value) if column != "phase" else value
+        return [_append(conn, principal.workshop_id, kind, {column: public_value})]
+
+    return change
+
+
+def set_timer(principal: Principal, ends_at: int | None, seconds: int | None) -> Change:
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        conn.execute(
+            "update workshops set timer_ends_at = ?, timer_seconds = ? where id = ?",
+            [ends_at, seconds, principal.workshop_id],
+        )
+        timer = {"ends_at": ends_at, "seconds": seconds}
+        return [_append(conn, principal.workshop_id, ev.TIMER_CHANGED, {"timer": timer})]
+
+    return change
+
+
+# ---- helpers ---------------------------------------------------------------------
+
+
+def _append(
+    conn: sqlite3.Connection,
+    workshop_id: str,
+    kind: str,
+    data: dict[str, Any],
+    group_id: int | None = None,
+    note_id: int | None = None,
+) -> ev.Event:
+    """Give the event the workshop's next seq and store it in the log."""
+    row = conn.execute(
+        "update workshops set last_seq = last_seq + 1 where id = ? returning last_seq, shared",
+        [workshop_id],
+    ).fetchone()
+    seq, shared = row["last_seq"], bool(row["shared"])
+    conn.execute(
+        "insert into events (workshop_id, seq, type, group_id, note_id, shared, payload,"
+        " created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [workshop_id, seq, kind, group_id, note_id, int(shared), json.dumps(data), now_iso()],
+    )
+    return ev.Event(workshop_id, seq, kind, dict(data), group_id, shared)
+
+
+def _last_seq(conn: sqlite3.Connection, workshop_id: str) -> int:
+    return int(
+        conn.execute("select last_seq from workshops where id = ?", [workshop_id]).fetchone()[0]
+    )
+
+
+def _load_note(conn: sqlite3.Connection, note_id: int | None) -> Note | None:
+    if note_id is None:
+        return None
+    row = conn.execute(f"select {NOTE_COLUMNS} from {NOTE_FROM} where n.id = ?", [note_id])
+    found = row.fetchone()
+    return Note.from_row(found) if found else None
+
+
+def _workshop_of_note(conn: sqlite3.Connection, note_id: int) -> str:
+    return str(conn.execute("select workshop_id from notes where id = ?", [note_id]).fetchone()[0])
+
+
+def _note_in_workshop(conn: sqlite3.Connection, workshop_id: str, note_id: int) -> Note:
+    row = conn.execute(
+        f"select {NOTE_COLUMNS} from {NOTE_FROM} where n.id = ? and n.workshop_id = ?",
+        [note_id, workshop_id],
+    ).fetchone()
+    if row is None:
+        raise not_found("note")
+    return Note.from_row(row)
+
+
+def _own_note(conn: sqlite3.Connection, principal: Principal, note_id: int) -> Note:
+    note = _note_in_workshop(conn, principal.workshop_id, note_id)
+    if not principal.is_facilitator and note.participant_id != principal.participant_id:
+        raise forbidden("only the author may change this note")
+    return note
+
+
+def _require_open(conn: sqlite3.Connection, workshop_id: str) -> None:
+    row = conn.execute("select locked from workshops where id = ?", [workshop_id]).fetchone()
+    if row is None:
+        raise not_found("workshop")
+    if row["locked"]:
+        raise TalkootError("locked", "the facilitator has locked posting for now", 409)
+
+
+def _require_prompt(conn: sqlite3.Connection, workshop_id: str, prompt_id: int) -> None:
+    found = conn.execute(
+        "select 1 from prompts where id = ? and workshop_id = ?", [prompt_id, workshop_id]
+    ).fetchone()
+    if found is None:
+        raise not_found("prompt")

@@ -1,0 +1,77 @@
+"""Every wire message of the realtime protocol, and who may see each event.
+
+Stored events carry the group they belong to (None = the whole workshop) and
+whether the workshop's results were shared when they happened. A participant
+sees workshop-wide events, their own group's, and other groups' only when shared.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from workshop.models import Principal
+
+# Event types written to the log.
+NOTE_ADDED = "note.added"
+NOTE_UPDATED = "note.updated"
+NOTE_DELETED = "note.deleted"
+NOTE_HIDDEN = "note.hidden"
+PHASE_CHANGED = "phase.changed"
+TIMER_CHANGED = "timer.changed"
+POSTING_CHANGED = "posting.changed"
+SHARING_CHANGED = "sharing.changed"
+
+_NOTE_CONTENT_EVENTS = {NOTE_ADDED, NOTE_UPDATED}
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class Event:
+    """One entry of a workshop's event log, as published to the hub."""
+
+    workshop_id: str
+    seq: int
+    type: str
+    data: dict[str, Any]
+    group_id: int | None = None
+    shared: bool = False
+    _rendered: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def visible_to(self, viewer: Principal) -> bool:
+        if viewer.is_facilitator or self.group_id is None or self.shared:
+            return True
+        return self.group_id == viewer.group_id
+
+    def message_for(self, viewer: Principal) -> str | None:
+        """The JSON text this viewer receives, or None; rendered once per role."""
+        if not self.visible_to(viewer):
+            return None
+        if viewer.role not in self._rendered:
+            self._rendered[viewer.role] = self._render(viewer.is_facilitator)
+        return self._rendered[viewer.role]
+
+    def _render(self, for_facilitator: bool) -> str | None:
+        data = self.data
+        note = data.get("note")
+        if not for_facilitator and note is not None:
+            if self.type in _NOTE_CONTENT_EVENTS and note["hidden"]:
+                return None
+            if self.type == NOTE_HIDDEN and data.get("hidden"):
+                data = {key: value for key, value in data.items() if key != "note"}
+        return dumps({"type": self.type, "seq": self.seq, **data})
+
+
+def ack(cid: str, seq: int, **extra: Any) -> str:
+    return dumps({"type": "ack", "cid": cid, "seq": seq, **extra})
+
+
+def error(code: str, message: str, cid: str | None = None) -> str:
+    body: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if cid is not None:
+        body["cid"] = cid
+    return dumps(body)

@@ -1,0 +1,225 @@
+"""The WebSocket endpoint: hello, replay, then a receiver and a sender per connection.
+
+The receiver handles one command at a time through a dispatch table; the
+sender drains this connection's hub queue. Both run under one TaskGroup, and
+the subscription is always removed in `finally`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from workshop import events as ev
+from workshop import store
+from workshop.commands import CommandResult
+from workshop.errors import TalkootError
+from workshop.hub import Close, Subscription
+from workshop.models import Principal
+from workshop.security import RateLimiter
+from workshop.service import Talkoot
+
+log = logging.getLogger("talkoot.live")
+
+HELLO_TIMEOUT_SECONDS = 10
+MAX_FRAME_CHARS = 64 * 1024
+CLOSE_POLICY = 1008
+CLOSE_BAD_DATA = 1003
+CLOSE_CRASH = 1011
+
+Handler = Callable[[Talkoot, Principal, dict[str, Any]], Awaitable[CommandResult]]
+
+COMMANDS: dict[str, Handler] = {
+    "note.add": Talkoot.add_note,
+    "note.edit": Talkoot.edit_note,
+    "note.delete": Talkoot.delete_note,
+    "note.hide": Talkoot.hide_note,
+    "phase.set": Talkoot.set_phase,
+    "timer.set": Talkoot.set_timer,
+    "posting.set": Talkoot.set_locked,
+    "sharing.set": Talkoot.set_shared,
+}
+
+
+def origin_allowed(websocket: WebSocket, public_url: str | None) -> bool:
+    """No Origin (a non-browser client) or the server's own origin; nothing else."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in {"http", "https"}:
+        return False
+    if public_url and origin.rstrip("/") == public_url.rstrip("/"):
+        return True
+    return parts.netloc == websocket.headers.get("host")
+
+
+async def live_endpoint(websocket: WebSocket) -> None:
+    talkoot: Talkoot = websocket.app.state.talkoot
+    if not origin_allowed(websocket, talkoot.settings.public_url):
+        await websocket.close(CLOSE_POLICY)
+        return
+    await websocket.accept()
+    try:
+        principal, since = await _hello(websocket, talkoot)
+    except TalkootError as problem:
+        await websocket.send_text(ev.error(problem.code, problem.message))
+        await websocket.close(CLOSE_POLICY, problem.message[:100])
+        return
+    except (WebSocketDisconnect, asyncio.TimeoutError):
+        return
+    await LiveConnection(websocket, talkoot, principal).run(since)
+
+
+async def _hello(websocket: WebSocket, talkoot: Talkoot) -> tuple[Principal, int]:
+    raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_SECONDS)
+    message = _parse(raw)
+    if message.get("type") != "hello":
+        raise TalkootError("hello_first", "the first message must be a hello")
+    since = message.get("since", 0)
+    if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+        raise TalkootError("invalid", "since must be a whole number of 0 or more")
+    token = message.get("token")
+    return await talkoot.authenticate(token if isinstance(token, str) else None), since
+
+
+def _parse(raw: str) -> dict[str, Any]:
+    if len(raw) > MAX_FRAME_CHARS:
+        raise TalkootError("too_large", f"a message may be at most {MAX_FRAME_CHARS} characters")
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        raise TalkootError("bad_json", "the message is not valid JSON") from None
+    if not isinstance(message, dict):
+        raise TalkootError("bad_message", "the message must be a JSON object")
+    return message
+
+
+class LiveConnection:
+    def __init__(self, websocket: WebSocket, talkoot: Talkoot, principal: Principal):
+        self.websocket = websocket
+        self.talkoot = talkoot
+        self.principal = principal
+        self.frame_limit = RateLimiter(talkoot.settings.frames_per_second, per=1.0,
+                                       burst=2 * talkoot.settings.frames_per_second)
+        self.last_seq = 0
+        self.send_lock = asyncio.Lock()
+
+    async def run(self, since: int) -> None:
+        hub = self.talkoot.hub
+        workshop_id = self.principal.workshop_id
+        subscription = hub.subscribe(workshop_id, self.principal)
+        try:
+            await self._welcome(since)
+            self.talkoot.schedule_presence(workshop_id)
+            async with asyncio.TaskGroup() as tasks:
+                sender = tasks.create_task(self._send_loop(subscription))
+                await self._receive_loop()
+                sender.cancel()
+        except* (WebSocketDisconnect, ConnectionError):
+            pass
+        except* Exception:
+            log.exception("live connection failed")
+            await self._close(CLOSE_CRASH, "server error")
+        finally:
+            hub.unsubscribe(subscription)
+            self.talkoot.schedule_presence(workshop_id)
+
+    async def _welcome(self, since: int) -> None:
+        talkoot, principal = self.talkoot, self.principal
+        state = await talkoot.state(principal)
+        replay = await store.events_since(talkoot.db, principal.workshop_id, since, principal)
+        await self._send(ev.dumps({
+            "type": "welcome",
+            "seq": state.pop("last_seq"),
+            "role": principal.role,
+            "participant_id": principal.participant_id,
+            "group_id": principal.group_id,
+            "name": principal.name,
+            "server_time": int(time.time() * 1000),
+            "workshop": state,
+        }))
+        for event in replay:
+            await self._send_event(event)
+        if principal.is_facilitator:
+            await self._send(ev.dumps(await talkoot.presence(principal.workshop_id)))
+
+    async def _receive_loop(self) -> None:
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            await self._handle_frame(message.get("text"))
+
+    async def _handle_frame(self, raw: str | None) -> None:
+        cid = None
+        try:
+            if raw is None:
+                raise TalkootError("bad_frame", "only text frames are understood")
+            if not self.frame_limit.allow(None):
+                raise TalkootError("rate_limited", "too many messages; slow down")
+            message = _parse(raw)
+            cid = message.get("cid") if isinstance(message.get("cid"), str) else None
+            await self._dispatch(message, cid)
+        except TalkootError as problem:
+            await self._send(ev.error(problem.code, problem.message, cid))
+
+    async def _dispatch(self, message: dict[str, Any], cid: str | None) -> None:
+        kind = message.get("type")
+        if kind == "ping":
+            await self._send(ev.dumps({"type": "pong"}))
+            return
+        if kind == "hello":
+            raise TalkootError("already_greeted", "this connection has already said hello")
+        handler = COMMANDS.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            raise TalkootError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
+        result = await handler(self.talkoot, self.principal, message)
+        extra = {"note": result.note.to_dict()} if result.note is not None else {}
+        await self._send(ev.ack(str(cid), result.seq, **extra))
+
+    async def _send_loop(self, subscription: Subscription) -> None:
+        while True:
+            item = await subscription.queue.get()
+            if isinstance(item, Close):
+                await self._close(item.code, item.reason)
+                return
+            if isinstance(item, ev.Event):
+                await self._send_event(item)
+                if item.type == ev.SHARING_CHANGED and item.data["shared"]:
+                    await self._send_shared_notes()
+            else:
+                await self._send(item)
+
+    async def _send_event(self, event: ev.Event) -> None:
+        """Send each logged event once: replay and live delivery may overlap."""
+        if event.seq <= self.last_seq:
+            return
+        message = event.message_for(self.principal)
+        self.last_seq = event.seq
+        if message is not None:
+            await self._send(message)
+
+    async def _send_shared_notes(self) -> None:
+        if self.principal.is_facilitator:
+            return
+        notes = await store.notes(self.talkoot.db, self.principal.workshop_id, self.principal)
+        await self._send(ev.dumps({"type": "notes.snapshot", "notes": [n.to_dict() for n in notes]}))
+
+    async def _send(self, text: str) -> None:
+        async with self.send_lock:
+            await self.websocket.send_text(text)
+
+    async def _close(self, code: int, reason: str) -> None:
+        if self.websocket.application_state != WebSocketState.DISCONNECTED:
+            try:
+                await self.websocket.close(code, reason)
+            except (RuntimeError, WebSocketDisconnect, ConnectionError):
+                pass

@@ -1,0 +1,90 @@
+"""The schema as SQL text, versioned by PRAGMA user_version. Append only."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    """
+    create table workshops (
+        id text primary key,
+        code text not null unique,
+        title text not null,
+        language text not null,
+        facilitator_token_hash text not null unique,
+        phase text not null default 'lobby',
+        locked integer not null default 0,
+        shared integer not null default 0,
+        group_choice integer not null default 0,
+        timer_ends_at integer,
+        timer_seconds integer,
+        last_seq integer not null default 0,
+        created_at text not null
+    );
+    create table prompts (
+        id integer primary key,
+        workshop_id text not null references workshops(id) on delete cascade,
+        position integer not null,
+        text text not null
+    );
+    create index prompts_by_workshop on prompts(workshop_id);
+    create table workshop_groups (
+        id integer primary key,
+        workshop_id text not null references workshops(id) on delete cascade,
+        position integer not null,
+        name text not null
+    );
+    create index groups_by_workshop on workshop_groups(workshop_id);
+    create table participants (
+        id integer primary key,
+        workshop_id text not null references workshops(id) on delete cascade,
+        group_id integer not null references workshop_groups(id) on delete cascade,
+        name text,
+        token_hash text not null unique,
+        created_at text not null
+    );
+    create index participants_by_workshop on participants(workshop_id, group_id);
+    create table notes (
+        id integer primary key,
+        workshop_id text not null references workshops(id) on delete cascade,
+        prompt_id integer not null references prompts(id) on delete cascade,
+        group_id integer not null references workshop_groups(id) on delete cascade,
+        participant_id integer references participants(id) on delete cascade,
+        text text not null,
+        hidden integer not null default 0,
+        votes integer not null default 0,
+        created_at text not null,
+        updated_at text not null
+    );
+    create index notes_by_workshop on notes(workshop_id, prompt_id);
+    -- One row per acknowledged command: re-sending a cid returns the stored answer.
+    create table commands (
+        workshop_id text not null references workshops(id) on delete cascade,
+        actor text not null,
+        cid text not null,
+        seq integer not null,
+        note_id integer,
+        primary key (workshop_id, actor, cid)
+    ) without rowid;
+    -- The append-only event log that reconnecting clients replay from.
+    create table events (
+        workshop_id text not null references workshops(id) on delete cascade,
+        seq integer not null,
+        type text not null,
+        group_id integer,
+        note_id integer,
+        shared integer not null default 0,
+        payload text not null,
+        created_at text not null,
+        primary key (workshop_id, seq)
+    ) without rowid;
+    """,
+]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration newer than the database's user_version; return the new version."""
+    version = conn.execute("pragma user_version").fetchone()[0]
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.executescript(f"begin immediate; {script}; pragma user_version = {number}; commit;")
+    return len(MIGRATIONS)

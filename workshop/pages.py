@@ -1,0 +1,137 @@
+"""HTML screens: landing, join, participant board, facilitator dashboard, errors."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import segno
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from workshop import i18n, store
+from workshop.errors import TalkootError, not_found
+from workshop.models import LANGUAGES
+from workshop.prompt_templates import TEMPLATES
+from workshop.security import hash_token, normalise_code
+from workshop.views import base_url, talkoot_of
+
+
+
+def asset_dir(name: str) -> Path:
+    """templates/ and static/: inside the installed package, or at the repository's top."""
+    packaged = Path(__file__).parent / name
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / name
+
+
+TEMPLATE_DIR = asset_dir("templates")
+STATIC_DIR = asset_dir("static")
+# Pages hold no secrets for third parties: never leak a dashboard link as a Referer.
+PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+@cache
+def static_version(name: str) -> str:
+    """A content hash for cache-busting static URLs."""
+    data = STATIC_DIR.joinpath(name).read_bytes()
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+def static_url(name: str) -> str:
+    return f"/static/{name}?v={static_version(name)}"
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(static=static_url, languages=LANGUAGES)
+    return env
+
+
+def render(request: Request, template: str, context: dict[str, Any], status: int = 200,
+           fallback_language: str = i18n.DEFAULT_LANGUAGE) -> Response:
+    """Render in the negotiated language, remembering an explicit ?lang= choice."""
+    chosen = request.query_params.get("lang")
+    language = i18n.negotiate(chosen, request.cookies.get(i18n.LANGUAGE_COOKIE),
+                              request.headers.get("accept-language"), fallback_language)
+    i18n.use_language(language)
+    env: Environment = request.app.state.templates
+    html = env.get_template(template).render(request=request, lang=language, **context)
+    response = HTMLResponse(html, status_code=status,
+                            headers={**PAGE_HEADERS, "Content-Security-Policy": CSP})
+    if chosen in LANGUAGES:
+        response.set_cookie(i18n.LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600,
+                            samesite="lax", httponly=True)
+    return response
+
+
+async def landing(request: Request) -> Response:
+    return render(request, "landing.html", {"templates": TEMPLATES})
+
+
+async def join_page(request: Request) -> Response:
+    code = normalise_code(request.path_params.get("code", ""))
+    workshop = await store.workshop_by_code(talkoot_of(request).db, code) if code else None
+    groups = await store.groups(talkoot_of(request).db, workshop.id) if workshop else []
+    context = {"code": code, "workshop": workshop, "groups": groups,
+               "unknown_code": bool(code) and workshop is None}
+    fallback = workshop.language if workshop else i18n.DEFAULT_LANGUAGE
+    return render(request, "join.html", context, 404 if context["unknown_code"] else 200, fallback)
+
+
+async def board_page(request: Request) -> Response:
+    """The participant's screen; its token lives in the browser, so the page is a shell."""
+    workshop = await talkoot_of(request).workshop(request.path_params["workshop_id"])
+    return render(request, "board.html", {"workshop_id": workshop.id}, 200, workshop.language)
+
+
+async def dashboard_page(request: Request) -> Response:
+    talkoot = talkoot_of(request)
+    workshop_id = request.path_params["workshop_id"]
+    token = request.query_params.get("token", "")
+    principal = await store.principal_for_token_hash(talkoot.db, hash_token(token))
+    if principal is None or not principal.is_facilitator or principal.workshop_id != workshop_id:
+        raise TalkootError("forbidden", "This dashboard link is not valid.", 403)
+    workshop = await talkoot.workshop(workshop_id)
+    root = base_url(request)
+    context = {
+        "workshop": workshop,
+        "token": token,
+        "join_url": f"{root}/j/{workshop.code}",
+        "dashboard_url": f"{root}/d/{workshop.id}?token={token}",
+        "prompts": await store.prompts(talkoot.db, workshop_id),
+        "groups": await store.groups(talkoot.db, workshop_id),
+    }
+    return render(request, "dashboard.html", context, 200, workshop.language)
+
+
+async def join_qr(request: Request) -> Response:
+    """The join link as an SVG QR code, for a shared screen."""
+    code = normalise_code(request.path_params["code"])
+    if await store.workshop_by_code(talkoot_of(request).db, code) is None:
+        raise not_found("workshop")
+    svg = qr_svg(f"{base_url(request)}/j/{code}")
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+def qr_svg(url: str) -> str:
+    qr = segno.make(url, error="m", micro=False)
+    return qr.svg_inline(scale=8, border=2, dark="#000", light="#fff", title=url)
+
+
+def error_page(request: Request, problem: TalkootError) -> Response:
+    return render(request, "error.html", {"status": problem.status, "message": problem.message},
+                  problem.status)

@@ -1,0 +1,33 @@
+"""The one list of routes; every route is named."""
+
+from __future__ import annotations
+
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from workshop import pages, views
+from workshop.live import live_endpoint
+
+
+def build_routes() -> list[Route | WebSocketRoute | Mount]:
+    return [
+        Route("/", pages.landing, name="landing"),
+        Route("/join", pages.join_page, name="join"),
+        Route("/j/{code}", pages.join_page, name="join_code"),
+        Route("/w/{workshop_id}", pages.board_page, name="board"),
+        Route("/d/{workshop_id}", pages.dashboard_page, name="dashboard"),
+        Route("/qr/{code}.svg", pages.join_qr, name="join_qr"),
+        Route("/healthz", views.healthz, name="healthz"),
+        Route("/api/workshops", views.create_workshop, methods=["POST"], name="api_create"),
+        Route("/api/join", views.join, methods=["POST"], name="api_join"),
+        Route("/api/workshops/{workshop_id}", views.workshop_state, methods=["GET"],
+              name="api_workshop"),
+        Route("/api/workshops/{workshop_id}", views.delete_workshop, methods=["DELETE"],
+              name="api_delete"),
+        Route("/api/workshops/{workshop_id}/notes", views.list_notes, methods=["GET"],
+              name="api_notes"),
+        Route("/api/workshops/{workshop_id}/notes", views.add_note, methods=["POST"],
+              name="api_add_note"),
+        WebSocketRoute("/ws", live_endpoint, name="live"),
+        Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),
+    ]

@@ -1,0 +1,320 @@
+"""What Talkoot does, independent of transport: HTTP views and the WebSocket call this.
+
+Every method takes an authenticated Principal (or a public input such as a
+join code), validates, writes through the single writer, and publishes the
+resulting events through the hub only after they are committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from workshop import commands, store
+from workshop import events as ev
+from workshop import validation as check
+from workshop.db import Database
+from workshop.errors import TalkootError, forbidden, invalid, not_found, unauthorized
+from workshop.hub import Hub
+from workshop.models import LANGUAGES, PHASES, Principal, Workshop
+from workshop.prompt_templates import numbered_groups, template_prompts
+from workshop.security import (
+    RateLimiter,
+    hash_token,
+    new_join_code,
+    new_token,
+    new_workshop_id,
+    normalise_code,
+    same_secret,
+)
+from workshop.settings import Settings
+
+TITLE_MAX = 200
+PROMPT_MAX = 300
+GROUP_NAME_MAX = 80
+NAME_MAX = 60
+TIMER_MAX_SECONDS = 4 * 60 * 60
+# Joins and disconnects in a burst collapse into one presence update per interval.
+PRESENCE_INTERVAL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class CreatedWorkshop:
+    workshop_id: str
+    code: str
+    facilitator_token: str
+    prompts: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+
+
+class Talkoot:
+    def __init__(self, settings: Settings, db: Database, hub: Hub):
+        self.settings = settings
+        self.db = db
+        self.hub = hub
+        self.note_limit = RateLimiter(settings.notes_per_minute)
+        self.join_limit = RateLimiter(settings.joins_per_minute_per_ip)
+        self.bad_code_limit = RateLimiter(settings.bad_codes_per_minute_per_ip)
+        self.create_limit = RateLimiter(60)
+        self._presence_pending: dict[str, asyncio.Task[None]] = {}
+
+    # ---- identity ----------------------------------------------------------------
+
+    async def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise unauthorized()
+        principal = await store.principal_for_token_hash(self.db, hash_token(token))
+        if principal is None:
+            raise unauthorized("unknown token")
+        return principal
+
+    @staticmethod
+    def authorize(principal: Principal, workshop_id: str, *, facilitator: bool = False) -> None:
+        """A token opens only its own workshop, and facilitator routes only for facilitators."""
+        if principal.workshop_id != workshop_id:
+            raise not_found("workshop")
+        if facilitator and not principal.is_facilitator:
+            raise forbidden("only the facilitator may do that")
+
+    def check_organiser(self, token: str | None) -> None:
+        key = self.settings.organiser_key
+        if key is not None and (token is None or not same_secret(token, key)):
+            raise unauthorized("creating a workshop needs the organiser key")
+
+    # ---- workshops -----------------------------------------------------------------
+
+    async def create_workshop(self, body: dict[str, Any], client_ip: str) -> CreatedWorkshop:
+        if not self.create_limit.allow(client_ip):
+            raise TalkootError("rate_limited", "too many workshops created; wait a minute", 429)
+        title = check.text_field(body.get("title"), "title", TITLE_MAX)
+        language = check.choice(body.get("language", "fi"), "language", LANGUAGES)
+        prompt_texts = self._prompt_texts(body, language)
+        group_names = self._group_names(body.get("groups", 1), language)
+        group_choice = check.flag(body.get("group_choice", False), "group_choice")
+        token, code = new_token(), new_join_code()
+        workshop_id = new_workshop_id()
+        prompts, groups = await self.db.write(
+            lambda conn: store.insert_workshop(
+                conn,
+                workshop_id=workshop_id,
+                code=code,
+                title=str(title),
+                language=language,
+                token_hash=hash_token(token),
+                prompt_texts=prompt_texts,
+                group_names=group_names,
+                group_choice=group_choice,
+            )
+        )
+        return CreatedWorkshop(
+            workshop_id, code, token, [p.to_dict() for p in prompts], [g.to_dict() for g in groups]
+        )
+
+    def _prompt_texts(self, body: dict[str, Any], language: str) -> list[str]:
+        template = body.get("template")
+        if template is not None and "prompts" not in body:
+            texts = template_prompts(str(template), language)
+            if texts is None:
+                raise invalid(f"unknown prompt template {template!r}")
+            return texts
+        raw = body.get("prompts")
+        if not isinstance(raw, list) or not 1 <= len(raw) <= self.settings.max_prompts:
+            raise invalid(f"prompts must be a list of 1 to {self.settings.max_prompts} texts")
+        return [str(check.text_field(text, "prompt", PROMPT_MAX)) for text in raw]
+
+    def _group_names(self, raw: Any, language: str) -> list[str]:
+        limit = self.settings.max_groups
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            if not 1 <= raw <= limit:
+                raise invalid(f"groups must be between 1 and {limit}")
+            return numbered_groups(raw, language)
+        if not isinstance(raw, list) or not 1 <= len(raw) <= limit:
+            raise invalid(f"groups must be a number or a list of 1 to {limit} names")
+        names = [str(check.text_field(name, "group name", GROUP_NAME_MAX)) for name in raw]
+        if len({name.casefold() for name in names}) != len(names):
+            raise invalid("group names must be different from each other")
+        return names
+
+    async def delete_workshop(self, principal: Principal, workshop_id: str) -> None:
+        self.authorize(principal, workshop_id, facilitator=True)
+        await self.db.write(lambda conn: store.delete_workshop(conn, workshop_id))
+        self.hub.close_workshop(workshop_id)
+
+    async def workshop(self, workshop_id: str) -> Workshop:
+        found = await store.get_workshop(self.db, workshop_id)
+        if found is None:
+            raise not_found("workshop")
+        return found
+
+    async def state(self, principal: Principal) -> dict[str, Any]:
+        """Everything a screen needs to draw itself before events start arriving."""
+        workshop = await self.workshop(principal.workshop_id)
+        return {
+            "id": workshop.id,
+            "title": workshop.title,
+            "language": workshop.language,
+            "code": workshop.code,
+            "phase": workshop.phase,
+            "locked": workshop.locked,
+            "shared": workshop.shared,
+            "group_choice": workshop.group_choice,
+            "timer": workshop.timer_dict(),
+            "last_seq": workshop.last_seq,
+            "prompts": [p.to_dict() for p in await store.prompts(self.db, workshop.id)],
+            "groups": [g.to_dict() for g in await store.groups(self.db, workshop.id)],
+        }
+
+    # ---- joining ---------------------------------------------------------------------
+
+    async def join(self, body: dict[str, Any], client_ip: str) -> dict[str, Any]:
+        if not self.join_limit.allow(client_ip):
+            raise TalkootError("rate_limited", "too many joins from this address; wait", 429)
+        raw_code = body.get("code")
+        if not isinstance(raw_code, str) or not raw_code.strip():
+            raise invalid("code is required")
+        workshop = await store.workshop_by_code(self.db, normalise_code(raw_code))
+        if workshop is None:
+            if not self.bad_code_limit.allow(client_ip):
+                raise TalkootError("rate_limited", "too many wrong codes; wait a minute", 429)
+            raise not_found("workshop with that code")
+        name = check.text_field(body.get("name"), "name", NAME_MAX, required=False)
+        group_id = await self._chosen_group(workshop.id, body.get("group_id"))
+        token = new_token()
+        participant_id, group_id = await self.db.write(
+            lambda conn: store.insert_participant(
+                conn, workshop.id, group_id, name, hash_token(token)
+            )
+        )
+        self.schedule_presence(workshop.id)
+        return {
+            "participant_id": participant_id,
+            "participant_token": token,
+            "workshop_id": workshop.id,
+            "group_id": group_id,
+        }
+
+    async def _chosen_group(self, workshop_id: str, raw: Any) -> int | None:
+        if raw is None:
+            return None
+        group_id = check.positive_id(raw, "group_id")
+        if group_id not in {g.id for g in await store.groups(self.db, workshop_id)}:
+            raise not_found("group")
+        return group_id
+
+    async def presence(self, workshop_id: str) -> dict[str, Any]:
+        joined = await store.joined_per_group(self.db, workshop_id)
+        online = self.hub.online_per_group(workshop_id)
+        groups = await store.groups(self.db, workshop_id)
+        return {
+            "type": "presence",
+            "groups": [
+                {"id": g.id, "joined": joined.get(g.id, 0), "online": online.get(g.id, 0)}
+                for g in groups
+            ],
+        }
+
+    def schedule_presence(self, workshop_id: str) -> None:
+        """Tell facilitator screens the live head count soon, once per burst of changes."""
+        if workshop_id not in self._presence_pending:
+            task = asyncio.create_task(self._send_presence_later(workshop_id))
+            self._presence_pending[workshop_id] = task
+
+    async def _send_presence_later(self, workshop_id: str) -> None:
+        try:
+            await asyncio.sleep(PRESENCE_INTERVAL_SECONDS)
+            message = ev.dumps(await self.presence(workshop_id))
+            self.hub.send_to_facilitators(workshop_id, message)
+        finally:
+            del self._presence_pending[workshop_id]
+
+    async def close(self) -> None:
+        for task in list(self._presence_pending.values()):
+            task.cancel()
+
+    # ---- notes ------------------------------------------------------------------------
+
+    async def notes(self, principal: Principal, workshop_id: str) -> list[dict[str, Any]]:
+        self.authorize(principal, workshop_id, facilitator=True)
+        return [n.to_dict() for n in await store.notes(self.db, workshop_id, principal)]
+
+    async def add_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+        if principal.is_facilitator:
+            raise forbidden("notes are posted by participants")
+        cid = check.cid(body.get("cid"))
+        prompt_id = check.positive_id(body.get("prompt_id"), "prompt_id")
+        text = check.note_text(body.get("text"), self.settings.note_max_chars)
+        if not self.note_limit.allow(principal.participant_id):
+            raise TalkootError("rate_limited", "too many notes in a minute; slow down", 429)
+        return await self._run(principal, cid, commands.add_note(principal, prompt_id, text))
+
+    async def edit_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+        if principal.is_facilitator:
+            raise forbidden("only the author may edit a note")
+        cid = check.cid(body.get("cid"))
+        note_id = check.positive_id(body.get("note_id"), "note_id")
+        text = check.note_text(body.get("text"), self.settings.note_max_chars)
+        return await self._run(principal, cid, commands.edit_note(principal, note_id, text))
+
+    async def delete_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+        cid = check.cid(body.get("cid"))
+        note_id = check.positive_id(body.get("note_id"), "note_id")
+        return await self._run(principal, cid, commands.delete_note(principal, note_id))
+
+    async def hide_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+        self._facilitator_only(principal)
+        cid = check.cid(body.get("cid"))
+        note_id = check.positive_id(body.get("note_id"), "note_id")
+        hidden = check.flag(body.get("hidden", True), "hidden")
+        return await self._run(principal, cid, commands.hide_note(principal, note_id, hidden))
+
+    # ---- steering (facilitator) ----------------------------------------------------------
+
+    async def set_phase(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+        self._facilitator_only(principal)
+        phase = check.choice(body.get("phase"), "phase", PHASES)
+        change = commands.set_workshop_flag(principal, "phase", phase, ev.PHASE_CHANGED)
+        return await self._run(principal, check.cid(body.get("cid")), change)
+
+    async def set_locked(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+        self._facilitator_only(principal)
+        locked = int(check.flag(body.get("locked"), "locked"))
+        change = commands.set_workshop_flag(principal, "locked", locked, ev.POSTING_CHANGED)
+        return await self._run(principal, check.cid(body.get("cid")), change)
+
+    async def set_shared(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+        self._facilitator_only(principal)
+        shared = int(check.flag(body.get("shared"), "shared"))
+        change = commands.set_workshop_flag(principal, "shared", shared, ev.SHARING_CHANGED)
+        return await self._run(principal, check.cid(body.get("cid")), change)
+
+    async def set_timer(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+        """Start a countdown of `seconds`, or stop it with seconds 0 or null."""
+        self._facilitator_only(principal)
+        seconds = body.get("seconds")
+        if seconds in (None, 0):
+            ends_at, seconds = None, None
+        else:
+            seconds = check.positive_id(seconds, "seconds")
+            if seconds > TIMER_MAX_SECONDS:
+                raise invalid(f"the timer runs at most {TIMER_MAX_SECONDS} seconds")
+            ends_at = int(time.time() * 1000) + seconds * 1000
+        change = commands.set_timer(principal, ends_at, seconds)
+        return await self._run(principal, check.cid(body.get("cid")), change)
+
+    # ---- plumbing ------------------------------------------------------------------------
+
+    @staticmethod
+    def _facilitator_only(principal: Principal) -> None:
+        if not principal.is_facilitator:
+            raise forbidden("only the facilitator may do that")
+
+    async def _run(
+        self, principal: Principal, cid: str, change: commands.Change
+    ) -> commands.CommandResult:
+        """Commit the change once per cid, then publish its events in commit order."""
+        return await self.db.write(
+            lambda conn: commands.run_command(conn, principal, cid, change),
+            on_commit=lambda result: self.hub.publish(result.events),
+        )

@@ -1,0 +1,211 @@
+"""Domain queries: small functions of raw, parameterised SQL returning models.
+
+Reads are async and go through Database.execute. Writes are plain functions of
+a sqlite3 connection that Database.write runs inside the writer's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from workshop.db import Database
+from workshop.events import Event
+from workshop.models import Group, Note, Principal, Prompt, Workshop
+
+NOTE_COLUMNS = """
+    n.id, n.prompt_id, n.group_id, n.participant_id, p.name as author, n.text,
+    n.hidden, n.votes, n.created_at, n.updated_at
+"""
+NOTE_FROM = "notes n left join participants p on p.id = n.participant_id"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# ---- reads -----------------------------------------------------------------
+
+
+async def principal_for_token_hash(db: Database, token_hash: str) -> Principal | None:
+    row = (
+        await db.execute("select id from workshops where facilitator_token_hash = ?", [token_hash])
+    ).first()
+    if row is not None:
+        return Principal(workshop_id=row["id"], role="facilitator")
+    row = (
+        await db.execute(
+            "select id, workshop_id, group_id, name from participants where token_hash = ?",
+            [token_hash],
+        )
+    ).first()
+    if row is None:
+        return None
+    return Principal(
+        workshop_id=row["workshop_id"],
+        role="participant",
+        participant_id=row["id"],
+        group_id=row["group_id"],
+        name=row["name"],
+    )
+
+
+async def get_workshop(db: Database, workshop_id: str) -> Workshop | None:
+    row = (await db.execute("select * from workshops where id = ?", [workshop_id])).first()
+    return Workshop.from_row(row) if row else None
+
+
+async def workshop_by_code(db: Database, code: str) -> Workshop | None:
+    row = (await db.execute("select * from workshops where code = ?", [code])).first()
+    return Workshop.from_row(row) if row else None
+
+
+async def prompts(db: Database, workshop_id: str) -> list[Prompt]:
+    rows = await db.execute(
+        "select id, text from prompts where workshop_id = ? order by position", [workshop_id]
+    )
+    return [Prompt(row["id"], row["text"]) for row in rows]
+
+
+async def groups(db: Database, workshop_id: str) -> list[Group]:
+    rows = await db.execute(
+        "select id, name from workshop_groups where workshop_id = ? order by position",
+        [workshop_id],
+    )
+    return [Group(row["id"], row["name"]) for row in rows]
+
+
+async def joined_per_group(db: Database, workshop_id: str) -> dict[int, int]:
+    rows = await db.execute(
+        "select group_id, count(*) as n from participants where workshop_id = ? group by group_id",
+        [workshop_id],
+    )
+    return {row["group_id"]: row["n"] for row in rows}
+
+
+async def notes(db: Database, workshop_id: str, viewer: Principal) -> list[Note]:
+    """The notes this viewer may see, oldest first."""
+    sql = f"select {NOTE_COLUMNS} from {NOTE_FROM} where n.workshop_id = ?"
+    params: list[Any] = [workshop_id]
+    if not viewer.is_facilitator:
+        sql += " and n.hidden = 0"
+        if not (await _is_shared(db, workshop_id)):
+            sql += " and n.group_id = ?"
+            params.append(viewer.group_id)
+    rows = await db.execute(sql + " order by n.id", params)
+    return [Note.from_row(row) for row in rows]
+
+
+async def events_since(db: Database, workshop_id: str, since: int, viewer: Principal) -> list[Event]:
+    """The log after `since` as this viewer may see it, with notes in their current state.
+
+    Notes come from the notes table rather than the log, so text that was since
+    edited, hidden or deleted is not replayed.
+    """
+    sql = f"""
+        select e.seq, e.type, e.group_id, e.shared, e.payload, {NOTE_COLUMNS}
+        from events e
+        left join notes n on n.id = e.note_id
+        left join participants p on p.id = n.participant_id
+        where e.workshop_id = ? and e.seq > ?
+    """
+    params: list[Any] = [workshop_id, since]
+    if not viewer.is_facilitator and not (await _is_shared(db, workshop_id)):
+        sql += " and (e.group_id is null or e.group_id = ? or e.shared = 1)"
+        params.append(viewer.group_id)
+    rows = await db.execute(sql + " order by e.seq", params)
+    return [event for row in rows if (event := _replayed_event(workshop_id, row)) is not None]
+
+
+def _replayed_event(workshop_id: str, row: sqlite3.Row) -> Event | None:
+    data = json.loads(row["payload"])
+    if "note" in data:
+        if row["id"] is None:  # the note has been deleted since
+            return None
+        data["note"] = Note.from_row(row).to_dict()
+    return Event(workshop_id, row["seq"], row["type"], data, row["group_id"], bool(row["shared"]))
+
+
+async def _is_shared(db: Database, workshop_id: str) -> bool:
+    row = (await db.execute("select shared from workshops where id = ?", [workshop_id])).first()
+    return bool(row and row["shared"])
+
+
+# ---- writes (run on the writer thread) --------------------------------------
+
+
+def insert_workshop(
+    conn: sqlite3.Connection,
+    *,
+    workshop_id: str,
+    code: str,
+    title: str,
+    language: str,
+    token_hash: str,
+    prompt_texts: list[str],
+    group_names: list[str],
+    group_choice: bool,
+) -> tuple[list[Prompt], list[Group]]:
+    conn.execute(
+        "insert into workshops (id, code, title, language, facilitator_token_hash,"
+        " group_choice, created_at) values (?, ?, ?, ?, ?, ?, ?)",
+        [workshop_id, code, title, language, token_hash, int(group_choice), now_iso()],
+    )
+    prompts_out = [
+        Prompt(_insert_returning_id(conn, "prompts", workshop_id, position, text), text)
+        for position, text in enumerate(prompt_texts)
+    ]
+    groups_out = [
+        Group(_insert_returning_id(conn, "workshop_groups", workshop_id, position, name), name)
+        for position, name in enumerate(group_names)
+    ]
+    return prompts_out, groups_out
+
+
+def _insert_returning_id(
+    conn: sqlite3.Connection, table: str, workshop_id: str, position: int, text: str
+) -> int:
+    column = "text" if table == "prompts" else "name"
+    row = conn.execute(
+        f"insert into {table} (workshop_id, position, {column}) values (?, ?, ?) returning id",
+        [workshop_id, position, text],
+    ).fetchone()
+    return int(row["id"])
+
+
+def insert_participant(
+    conn: sqlite3.Connection,
+    workshop_id: str,
+    group_id: int | None,
+    name: str | None,
+    token_hash: str,
+) -> tuple[int, int]:
+    """Add a participant to the chosen group, or to the smallest one; return (id, group id)."""
+    if group_id is None:
+        group_id = _smallest_group(conn, workshop_id)
+    row = conn.execute(
+        "insert into participants (workshop_id, group_id, name, token_hash, created_at)"
+        " values (?, ?, ?, ?, ?) returning id",
+        [workshop_id, group_id, name, token_hash, now_iso()],
+    ).fetchone()
+    return int(row["id"]), group_id
+
+
+def _smallest_group(conn: sqlite3.Connection, workshop_id: str) -> int:
+    row = conn.execute(
+        """
+        select g.id from workshop_groups g
+        left join participants p on p.group_id = g.id
+        where g.workshop_id = ?
+        group by g.id order by count(p.id), g.position limit 1
+        """,
+        [workshop_id],
+    ).fetchone()
+    return int(row["id"])
+
+
+def delete_workshop(conn: sqlite3.Connection, workshop_id: str) -> bool:
+    """Delete a workshop; foreign keys cascade to every note, participant and event of it."""
+    return conn.execute("delete from workshops where id = ?", [workshop_id]).rowcount > 0

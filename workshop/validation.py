@@ -1,0 +1,61 @@
+"""Checks on untrusted input; each failure is a TalkootError with a clear message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workshop.errors import TalkootError, invalid
+
+CID_MAX = 64
+
+
+def text_field(value: Any, name: str, max_chars: int, *, required: bool = True) -> str | None:
+    """A trimmed string of 1..max_chars characters (None allowed when not required)."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise invalid(f"{name} must be text")
+    value = value.strip()
+    if not value:
+        if not required:
+            return None
+        raise invalid(f"{name} must not be empty", "empty")
+    if len(value) > max_chars:
+        raise invalid(f"{name} is longer than {max_chars} characters", "too_long")
+    return value
+
+
+def note_text(value: Any, max_chars: int) -> str:
+    text = text_field(value, "text", max_chars)
+    assert text is not None
+    return text
+
+
+def positive_id(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise invalid(f"{name} must be a positive whole number")
+    return value
+
+
+def cid(value: Any) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= CID_MAX:
+        raise invalid(f"cid must be text of 1 to {CID_MAX} characters")
+    return value
+
+
+def flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise invalid(f"{name} must be true or false")
+    return value
+
+
+def choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise invalid(f"{name} must be one of {', '.join(allowed)}")
+    return str(value)
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TalkootError("bad_request", "the body must be a JSON object")
+    return value
