@@ -10,7 +10,7 @@ from pathlib import Path
 import uvicorn
 
 from workshop.app import create_app
-from workshop.settings import Settings
+from workshop.settings import Settings, SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +77,11 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except SettingsError as problem:
+        print(f"talkoot: {problem}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 
+class SettingsError(ValueError):
+    """A TALKOOT_* environment variable holds a value that cannot be used."""
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = Path("talkoot.db")
@@ -35,8 +39,28 @@ class Settings:
             db_path=Path(env.get("TALKOOT_DB", "talkoot.db")),
             organiser_key=env.get("TALKOOT_ORGANISER_KEY") or None,
             public_url=env.get("TALKOOT_PUBLIC_URL") or None,
-            synchronous=env.get("TALKOOT_SYNCHRONOUS", "FULL").upper(),
-            notes_per_minute=int(env.get("TALKOOT_NOTES_PER_MINUTE", "30")),
-            theme_backend=env.get("TALKOOT_THEME_BACKEND", "auto"),
+            synchronous=_env_choice("TALKOOT_SYNCHRONOUS", "FULL", ("FULL", "NORMAL", "EXTRA")),
+            notes_per_minute=_env_int("TALKOOT_NOTES_PER_MINUTE", 30),
+            joins_per_minute_per_ip=_env_int("TALKOOT_JOINS_PER_MINUTE", 1200),
+            theme_backend=_env_choice(
+                "TALKOOT_THEME_BACKEND", "auto", ("auto", "semantic", "lexical")
+            ),
         )
         return replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole number of 1 or more, not {raw!r}")
+    return int(raw)
+
+
+def _env_choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = os.environ.get(name) or default
+    value = raw.upper() if default.isupper() else raw.lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return value

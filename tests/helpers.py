@@ -1,0 +1,95 @@
+"""Small clients for tests: create a workshop, join it, talk over the WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+RECEIVE_TIMEOUT = 5.0
+
+
+def create_workshop(base_url: str, **fields: Any) -> dict[str, Any]:
+    body = {"title": "Työpaja", "language": "fi", "prompts": ["Vahvuudet", "Puutteet"],
+            "groups": ["Lohja", "Karkkila"], **fields}
+    response = httpx.post(f"{base_url}/api/workshops", json=body, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def join(base_url: str, code: str, **fields: Any) -> dict[str, Any]:
+    response = httpx.post(f"{base_url}/api/join", json={"code": code, **fields}, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def new_cid() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class LiveClient:
+    """A websockets client that has said hello.
+
+    Messages skipped while waiting for an ack are kept and returned by later receives.
+    """
+
+    ws: ClientConnection
+    welcome: dict[str, Any]
+    skipped: deque[dict[str, Any]] = field(default_factory=deque)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def receive(self, timeout: float = RECEIVE_TIMEOUT) -> dict[str, Any]:
+        if self.skipped:
+            return self.skipped.popleft()
+        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+
+    async def receive_until(self, wanted: str, timeout: float = RECEIVE_TIMEOUT,
+                            **match: Any) -> dict[str, Any]:
+        """Skip other messages until one of type `wanted` (and matching fields) arrives."""
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await self.receive(timeout)
+                if message["type"] == wanted and all(message.get(k) == v for k, v in match.items()):
+                    return message
+
+    async def command(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Send a command and return its ack or error."""
+        cid = fields.pop("cid", None) or new_cid()
+        await self.send({"type": kind, "cid": cid, **fields})
+        async with asyncio.timeout(RECEIVE_TIMEOUT):
+            while True:
+                message = json.loads(await self.ws.recv())
+                if message["type"] in {"ack", "error"} and message.get("cid") == cid:
+                    return message
+                self.skipped.append(message)
+
+    async def assert_silent(self, seconds: float = 0.3, ignore: tuple[str, ...] = ("presence",)) -> None:
+        """Nothing but the ignored types arrives within `seconds`."""
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    message = await self.receive(seconds)
+                    assert message["type"] in ignore, f"unexpected message {message}"
+        except TimeoutError:
+            return
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+async def connect(ws_url: str, token: str, since: int = 0, **options: Any) -> LiveClient:
+    ws = await websockets.connect(ws_url, **options)
+    await ws.send(json.dumps({"type": "hello", "token": token, "since": since}))
+    welcome = json.loads(await asyncio.wait_for(ws.recv(), RECEIVE_TIMEOUT))
+    assert welcome["type"] == "welcome", welcome
+    return LiveClient(ws, welcome)

@@ -1,0 +1,337 @@
+"""The realtime protocol against a real uvicorn with real websockets clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+import websockets
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tests.helpers import LiveClient, connect, create_workshop, join, new_cid
+
+
+@pytest.fixture
+def workshop(live_server):
+    """A workshop with two groups: Aino and Bertil in Lohja, Cecilia in Karkkila."""
+    created = create_workshop(live_server.url)
+    lohja, karkkila = (g["id"] for g in created["groups"])
+    people = {
+        "aino": join(live_server.url, created["code"], name="Aino", group_id=lohja),
+        "bertil": join(live_server.url, created["code"], group_id=lohja),
+        "cecilia": join(live_server.url, created["code"], name="Cecilia", group_id=karkkila),
+    }
+    return {**created, "people": people, "prompt": created["prompts"][0]["id"]}
+
+
+async def open_all(live_server, workshop) -> dict[str, LiveClient]:
+    clients = {"facilitator": await connect(live_server.ws_url, workshop["facilitator_token"])}
+    for name, person in workshop["people"].items():
+        clients[name] = await connect(live_server.ws_url, person["participant_token"])
+    return clients
+
+
+async def close_all(clients: dict[str, LiveClient]) -> None:
+    for client in clients.values():
+        await client.close()
+
+
+async def test_group_isolation_until_shared(live_server, workshop):
+    clients = await open_all(live_server, workshop)
+    try:
+        ack = await clients["aino"].command("note.add", prompt_id=workshop["prompt"], text="Lohjan idea")
+        assert ack["type"] == "ack"
+        for who in ("aino", "bertil", "facilitator"):
+            added = await clients[who].receive_until("note.added")
+            assert added["note"]["text"] == "Lohjan idea"
+            assert added["seq"] == ack["seq"]
+        # Cecilia's own later note reaches her; Aino's earlier one never did.
+        await clients["cecilia"].command("note.add", prompt_id=workshop["prompt"], text="Karkkila")
+        own = await clients["cecilia"].receive_until("note.added")
+        assert own["note"]["text"] == "Karkkila"
+        await clients["cecilia"].assert_silent()
+
+        await clients["facilitator"].command("sharing.set", shared=True)
+        changed = await clients["cecilia"].receive_until("sharing.changed")
+        assert changed["shared"] is True
+        snapshot = await clients["cecilia"].receive_until("notes.snapshot")
+        assert {n["text"] for n in snapshot["notes"]} == {"Lohjan idea", "Karkkila"}
+        await clients["bertil"].command("note.add", prompt_id=workshop["prompt"], text="jaettu")
+        shared_note = await clients["cecilia"].receive_until("note.added")
+        assert shared_note["note"]["text"] == "jaettu"
+    finally:
+        await close_all(clients)
+
+
+async def test_facilitator_sees_every_group(live_server, workshop):
+    clients = await open_all(live_server, workshop)
+    try:
+        for who in ("aino", "cecilia"):
+            await clients[who].command("note.add", prompt_id=workshop["prompt"], text=f"from {who}")
+        seen = [(await clients["facilitator"].receive_until("note.added"))["note"] for _ in range(2)]
+        assert {n["text"] for n in seen} == {"from aino", "from cecilia"}
+        assert len({n["group_id"] for n in seen}) == 2
+    finally:
+        await close_all(clients)
+
+
+async def test_replay_after_reconnect_from_since(live_server, workshop):
+    aino_token = workshop["people"]["aino"]["participant_token"]
+    bertil = await connect(live_server.ws_url, workshop["people"]["bertil"]["participant_token"])
+    first = await bertil.command("note.add", prompt_id=workshop["prompt"], text="ennen")
+    aino = await connect(live_server.ws_url, aino_token)
+    replayed = await aino.receive_until("note.added")
+    assert replayed["note"]["text"] == "ennen"
+    await aino.close()
+    # While Aino is away: a new note, an edit of the old one, a phase change.
+    second = await bertil.command("note.add", prompt_id=workshop["prompt"], text="poissa ollessa")
+    await bertil.command("note.edit", note_id=first["note"]["id"], text="ennen (muokattu)")
+    await bertil.close()
+    facilitator = await connect(live_server.ws_url, workshop["facilitator_token"])
+    await facilitator.command("phase.set", phase="ideate")
+    await facilitator.close()
+
+    aino = await connect(live_server.ws_url, aino_token, since=first["seq"])
+    try:
+        missed = [await aino.receive() for _ in range(3)]
+        assert [m["type"] for m in missed] == ["note.added", "note.updated", "phase.changed"]
+        assert missed[0]["note"]["id"] == second["note"]["id"]
+        assert missed[1]["note"]["text"] == "ennen (muokattu)"
+        assert [m["seq"] for m in missed] == sorted(m["seq"] for m in missed)
+        assert all(m["seq"] > first["seq"] for m in missed)
+        assert aino.welcome["seq"] == missed[-1]["seq"]
+        await aino.assert_silent()
+    finally:
+        await aino.close()
+
+
+async def test_same_cid_twice_makes_one_note(live_server, workshop):
+    aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    try:
+        cid = new_cid()
+        first = await aino.command("note.add", cid=cid, prompt_id=workshop["prompt"], text="kerran")
+        again = await aino.command("note.add", cid=cid, prompt_id=workshop["prompt"], text="toisen")
+        assert again == first
+        # The same cid over HTTP is the same command too.
+        response = httpx.post(
+            f"{live_server.url}/api/workshops/{workshop['id']}/notes",
+            json={"cid": cid, "prompt_id": workshop["prompt"], "text": "http"},
+            headers={"Authorization": f"Bearer {workshop['people']['aino']['participant_token']}"},
+        )
+        assert response.status_code == 200
+        assert response.json()["id"] == first["note"]["id"]
+        notes = httpx.get(
+            f"{live_server.url}/api/workshops/{workshop['id']}/notes",
+            headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+        ).json()["notes"]
+        assert [n["text"] for n in notes] == ["kerran"]
+    finally:
+        await aino.close()
+
+
+async def test_token_of_one_workshop_opens_nothing_in_another(live_server, workshop):
+    other = create_workshop(live_server.url, title="Toinen")
+    intruder = workshop["people"]["aino"]["participant_token"]
+    facilitator = workshop["facilitator_token"]
+    with httpx.Client(base_url=live_server.url) as http:
+        for token in (intruder, facilitator):
+            auth = {"Authorization": f"Bearer {token}"}
+            assert http.get(f"/api/workshops/{other['id']}/notes", headers=auth).status_code == 404
+            assert http.get(f"/api/workshops/{other['id']}", headers=auth).status_code == 404
+            assert http.delete(f"/api/workshops/{other['id']}", headers=auth).status_code == 404
+            posted = http.post(f"/api/workshops/{other['id']}/notes", headers=auth,
+                               json={"cid": "x", "prompt_id": other["prompts"][0]["id"], "text": "x"})
+            assert posted.status_code == 404
+        assert http.get(f"/d/{other['id']}", params={"token": facilitator}).status_code == 403
+    aino = await connect(live_server.ws_url, intruder)
+    try:
+        assert aino.welcome["workshop"]["id"] == workshop["id"]
+        error = await aino.command("note.add", prompt_id=other["prompts"][0]["id"], text="x")
+        assert error["code"] == "not_found"
+    finally:
+        await aino.close()
+    outsider = await connect(live_server.ws_url, other["facilitator_token"])
+    try:
+        await outsider.assert_silent()
+    finally:
+        await outsider.close()
+
+
+BAD_FRAMES = [
+    ("not json", "bad_json"),
+    ("[1, 2]", "bad_message"),
+    (json.dumps({"type": "note.fly", "cid": "a"}), "unknown_type"),
+    (json.dumps({"cid": "b"}), "unknown_type"),
+    (json.dumps({"type": "note.add", "cid": "c"}), "invalid"),
+    (json.dumps({"type": "note.add", "cid": "d", "prompt_id": "1", "text": "x"}), "invalid"),
+    (json.dumps({"type": "note.add", "cid": 5, "prompt_id": 1, "text": "x"}), "invalid"),
+    (json.dumps({"type": "note.add", "cid": "e", "prompt_id": 1, "text": ["x"]}), "invalid"),
+    (json.dumps({"type": "note.add", "cid": "f", "prompt_id": 1, "text": "x" * 1_000_000}),
+     "too_large"),
+    (json.dumps({"type": "phase.set", "cid": "g", "phase": "party"}), "forbidden"),
+    (json.dumps({"type": "hello", "token": "x"}), "already_greeted"),
+]
+
+
+async def test_bad_frames_each_get_an_error_and_change_nothing(live_server, workshop):
+    aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    try:
+        for frame, code in BAD_FRAMES:
+            await aino.ws.send(frame)
+            answer = await aino.receive()
+            assert answer["type"] == "error", frame[:60]
+            assert answer["code"] == code, frame[:60]
+        await aino.ws.send(b"\x00\x01binary")
+        assert (await aino.receive())["code"] == "bad_frame"
+        long_note = await aino.command("note.add", prompt_id=workshop["prompt"], text="y" * 501)
+        assert long_note["code"] == "too_long"
+        blank = await aino.command("note.add", prompt_id=workshop["prompt"], text="  \n ")
+        assert blank["code"] == "empty"
+        # The connection and the server are still healthy, and nothing was stored.
+        await aino.send({"type": "ping"})
+        assert (await aino.receive())["type"] == "pong"
+        ok = await aino.command("note.add", prompt_id=workshop["prompt"], text="y" * 500)
+        assert ok["type"] == "ack"
+        notes = httpx.get(f"{live_server.url}/api/workshops/{workshop['id']}/notes",
+                          headers={"Authorization": f"Bearer {workshop['facilitator_token']}"})
+        assert [len(n["text"]) for n in notes.json()["notes"]] == [500]
+    finally:
+        await aino.close()
+    assert httpx.get(f"{live_server.url}/healthz").json() == {"ok": True}
+
+
+async def test_a_frame_beyond_the_limit_closes_with_1009(server_factory):
+    live = server_factory(ws_max_frame_bytes=4096)
+    created = create_workshop(live.url)
+    client = await connect(live.ws_url, created["facilitator_token"])
+    await client.ws.send("x" * 10_000)
+    with pytest.raises(ConnectionClosed) as closed:
+        await client.receive()
+    assert closed.value.rcvd.code == 1009
+    assert httpx.get(f"{live.url}/healthz").status_code == 200
+
+
+async def test_hello_is_checked(live_server, workshop):
+    for hello in ({"type": "hello", "token": "nonsense", "since": 0},
+                  {"type": "note.add", "cid": "x"},
+                  {"type": "hello", "token": workshop["facilitator_token"], "since": -1}):
+        async with websockets.connect(live_server.ws_url) as ws:
+            await ws.send(json.dumps(hello))
+            error = json.loads(await ws.recv())
+            assert error["type"] == "error"
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd.code == 1008
+
+
+async def test_origin_is_checked(live_server, workshop):
+    with pytest.raises(InvalidStatus) as refused:
+        await websockets.connect(live_server.ws_url, origin="http://evil.example")
+    assert refused.value.response.status_code == 403
+    own = f"http://127.0.0.1:{live_server.port}"
+    client = await connect(live_server.ws_url, workshop["facilitator_token"], origin=own)
+    await client.close()
+
+
+async def test_moderation_hides_a_note_from_participants(live_server, workshop):
+    clients = await open_all(live_server, workshop)
+    try:
+        posted = await clients["aino"].command("note.add", prompt_id=workshop["prompt"], text="asiaton")
+        note_id = posted["note"]["id"]
+        await clients["bertil"].receive_until("note.added")
+        await clients["facilitator"].command("note.hide", note_id=note_id, hidden=True)
+        hidden = await clients["bertil"].receive_until("note.hidden")
+        assert hidden == {"type": "note.hidden", "seq": hidden["seq"], "note_id": note_id,
+                          "hidden": True}
+        facilitator_view = await clients["facilitator"].receive_until("note.hidden")
+        assert facilitator_view["note"]["text"] == "asiaton"
+        late = await connect(live_server.ws_url, workshop["people"]["bertil"]["participant_token"])
+        replay = [await late.receive()]
+        assert "asiaton" not in json.dumps(replay)
+        assert replay[0]["type"] == "note.hidden"
+        await late.close()
+    finally:
+        await close_all(clients)
+
+
+async def test_only_the_author_edits_and_deletes(live_server, workshop):
+    clients = await open_all(live_server, workshop)
+    try:
+        posted = await clients["aino"].command("note.add", prompt_id=workshop["prompt"], text="oma")
+        note_id = posted["note"]["id"]
+        refused = await clients["bertil"].command("note.edit", note_id=note_id, text="vieras")
+        assert refused["code"] == "forbidden"
+        assert (await clients["bertil"].command("note.delete", note_id=note_id))["code"] == "forbidden"
+        edited = await clients["aino"].command("note.edit", note_id=note_id, text="oma, korjattu")
+        assert edited["note"]["text"] == "oma, korjattu"
+        await clients["aino"].command("note.delete", note_id=note_id)
+        deleted = await clients["bertil"].receive_until("note.deleted")
+        assert deleted["note_id"] == note_id
+    finally:
+        await close_all(clients)
+
+
+async def test_phase_timer_and_lock_reach_everyone(live_server, workshop):
+    clients = await open_all(live_server, workshop)
+    try:
+        facilitator = clients["facilitator"]
+        await facilitator.command("phase.set", phase="ideate")
+        await facilitator.command("timer.set", seconds=300)
+        await facilitator.command("posting.set", locked=True)
+        for who in ("aino", "bertil", "cecilia"):
+            assert (await clients[who].receive_until("phase.changed"))["phase"] == "ideate"
+            timer = (await clients[who].receive_until("timer.changed"))["timer"]
+            assert timer["seconds"] == 300 and timer["ends_at"] > 0
+            assert (await clients[who].receive_until("posting.changed"))["locked"] is True
+        refused = await clients["aino"].command("note.add", prompt_id=workshop["prompt"], text="x")
+        assert refused["code"] == "locked"
+        denied = await clients["aino"].command("phase.set", phase="vote")
+        assert denied["code"] == "forbidden"
+    finally:
+        await close_all(clients)
+
+
+async def test_deleting_a_workshop_closes_its_connections(live_server, workshop):
+    aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    response = httpx.delete(f"{live_server.url}/api/workshops/{workshop['id']}",
+                            headers={"Authorization": f"Bearer {workshop['facilitator_token']}"})
+    assert response.status_code == 204
+    with pytest.raises(ConnectionClosed) as closed:
+        await aino.receive_until("never")
+    assert closed.value.rcvd.code == 4404
+    gone = httpx.get(f"{live_server.url}/api/workshops/{workshop['id']}/notes",
+                     headers={"Authorization": f"Bearer {workshop['facilitator_token']}"})
+    assert gone.status_code == 401
+
+
+async def test_notes_per_minute_are_limited(server_factory):
+    live = server_factory(notes_per_minute=3)
+    created = create_workshop(live.url)
+    person = join(live.url, created["code"])
+    client = await connect(live.ws_url, person["participant_token"])
+    try:
+        answers = [await client.command("note.add", prompt_id=created["prompts"][0]["id"],
+                                        text=f"n{i}") for i in range(4)]
+        assert [a["type"] for a in answers] == ["ack", "ack", "ack", "error"]
+        assert answers[-1]["code"] == "rate_limited"
+    finally:
+        await client.close()
+
+
+async def test_presence_counts_people_per_group(live_server, workshop):
+    facilitator = await connect(live_server.ws_url, workshop["facilitator_token"])
+    aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    try:
+        async with asyncio.timeout(5):
+            while True:
+                presence = await facilitator.receive_until("presence")
+                online = {g["id"]: g["online"] for g in presence["groups"]}
+                if online[workshop["people"]["aino"]["group_id"]] == 1:
+                    break
+        joined = {g["id"]: g["joined"] for g in presence["groups"]}
+        assert sorted(joined.values()) == [1, 2]
+    finally:
+        await aino.close()
+        await facilitator.close()

@@ -1,0 +1,214 @@
+"""`talkoot themes FILE.csv`: cluster a CSV's text column into themes, offline."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_NOTES = 20_000
+_ENCODINGS = ("utf-8-sig", "cp1252")
+_DELIMITERS = ";,\t|"
+
+
+class InputError(Exception):
+    """Bad input file: reported on stderr in one line, exit status 2."""
+
+
+@dataclass(frozen=True)
+class Notes:
+    """Non-blank texts with their 0-based data-row numbers, and how many rows were skipped."""
+
+    texts: list[str]
+    rows: list[int]
+    skipped: int
+
+
+def add_parser(subparsers) -> None:
+    """Register the "themes" subcommand."""
+    parser = subparsers.add_parser("themes", help="cluster the notes of a CSV file into themes")
+    parser.add_argument("file", type=Path, metavar="FILE.csv")
+    parser.add_argument("--themes", type=_positive_int, default=None, metavar="K",
+                        help="number of themes (default: chosen automatically)")
+    parser.add_argument("--lang", choices=("auto", "fi", "sv", "en"), default="auto")
+    parser.add_argument("--format", choices=("md", "json"), default="md")
+    parser.add_argument("--backend", choices=("auto", "semantic", "lexical"), default="auto")
+    parser.add_argument("--column", default=None, help='text column (default: "text")')
+    parser.set_defaults(func=run)
+
+
+def _positive_int(value: str) -> int:
+    """argparse type for --themes."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def run(args) -> int:
+    """Read the CSV, summarise its notes and print themes; 2 with a reason on bad input."""
+    try:
+        notes = read_notes(args.file, args.column)
+    except InputError as exc:
+        print(f"talkoot themes: {exc}", file=sys.stderr)
+        return 2
+    from analysis.summarize import summarize_themes
+
+    if notes.skipped:
+        print(f"talkoot themes: skipped {notes.skipped} blank row(s)", file=sys.stderr)
+    embedder = _embedder(args.backend, len(notes.texts))
+    result = summarize_themes(notes.texts, k=args.themes, lang=args.lang, embedder=embedder)
+    if result.fallback_reason:
+        print(f"talkoot themes: using lexical backend ({result.fallback_reason})", file=sys.stderr)
+    print(render_json(result, notes) if args.format == "json" else render_md(result, notes))
+    return 0
+
+
+def read_notes(path: Path, column: str | None) -> Notes:
+    """Decode, sniff and parse a CSV from Excel or elsewhere; keep the non-blank text cells."""
+    text = decode(_read_bytes(path))
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    header = next(reader, None)
+    if not header:
+        raise InputError(f"{path}: the file is empty")
+    col = _find_column(header, column)
+    texts, rows, skipped = [], [], 0
+    for row_number, row in enumerate(reader):
+        cell = row[col].strip() if col < len(row) else ""
+        if cell:
+            texts.append(cell)
+            rows.append(row_number)
+        else:
+            skipped += 1
+    if len(texts) > MAX_NOTES:
+        raise InputError(f"{path}: {len(texts)} notes; at most {MAX_NOTES} can be themed at once")
+    return Notes(texts, rows, skipped)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing missing, unreadable and oversized files."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def decode(data: bytes) -> str:
+    """Text of a CSV: UTF-16 by its BOM, else UTF-8 (with or without BOM), else cp1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _checked(data.decode("utf-16", errors="replace"))
+    if b"\x00" in data[:4096]:
+        raise InputError("the file is binary, not CSV text")
+    for encoding in _ENCODINGS:
+        try:
+            return _checked(data.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    raise InputError("the file is not text in UTF-8, UTF-16 or Windows-1252")
+
+
+def _checked(text: str) -> str:
+    """Refuse decoded text that is mostly control characters (binary garbage)."""
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
+    if controls > len(sample) // 20 or "\x00" in sample:
+        raise InputError("the file is binary, not CSV text")
+    return text
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    """Guess the delimiter from the first lines; a one-column file falls back to commas."""
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS)
+    except csv.Error:
+        return csv.excel
+
+
+def _find_column(header: list[str], wanted: str | None) -> int:
+    """Index of the text column (case-insensitive), or a clear error listing the columns."""
+    names = [name.strip().lstrip("\ufeff").casefold() for name in header]
+    target = (wanted or "text").strip().casefold()
+    if target in names:
+        return names.index(target)
+    shown = ", ".join(repr(h) for h in header[:10])
+    raise InputError(f'no column "{wanted or "text"}" in the header (columns: {shown})')
+
+
+def _embedder(backend: str, n_notes: int):
+    """The chosen backend, with a progress bar on stderr for long semantic encodes."""
+    from analysis.embed import get_embedder
+
+    embedder = get_embedder(backend)
+    if n_notes >= 200 and embedder.name == "semantic" and sys.stderr.isatty():
+        return _ProgressEmbedder(embedder)
+    return embedder
+
+
+class _ProgressEmbedder:
+    """Wraps an embedder to encode in chunks and draw a progress bar on stderr."""
+
+    _CHUNK = 64
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.fallback_reason = inner.fallback_reason
+
+    def embed(self, texts):
+        """Embed with a progress bar."""
+        return self.features(texts)
+
+    def features(self, texts):
+        """Encode chunk by chunk, redrawing the bar after each."""
+        import numpy as np
+
+        parts = []
+        for start in range(0, len(texts), self._CHUNK):
+            parts.append(self.inner.features(texts[start:start + self._CHUNK]))
+            _draw_progress(min(start + self._CHUNK, len(texts)), len(texts))
+        print(file=sys.stderr)
+        return np.vstack(parts)
+
+
+def _draw_progress(done: int, total: int, width: int = 30) -> None:
+    """One redrawn line: [#####-----] 120/400 notes embedded."""
+    filled = width * done // total
+    bar = "#" * filled + "-" * (width - filled)
+    print(f"\r[{bar}] {done}/{total} notes embedded", end="", file=sys.stderr, flush=True)
+
+
+def render_json(result, notes: Notes) -> str:
+    """The JSON contract: themes with label, keywords and CSV data-row numbers, plus unsorted."""
+    to_rows = notes.rows.__getitem__
+    themes = [{"label": t.label, "keywords": t.keywords, "rows": [to_rows(i) for i in t.indices],
+               "representatives": [to_rows(i) for i in t.representatives]}
+              for t in result.themes]
+    document = {"themes": themes, "unsorted": [to_rows(i) for i in result.unsorted],
+                "backend": result.backend, "fallback_reason": result.fallback_reason}
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def render_md(result, notes: Notes) -> str:
+    """A readable Markdown report: each theme with keywords and its representative notes."""
+    lines = [f"# Themes ({len(notes.texts)} notes, {result.backend} backend)", ""]
+    for number, theme in enumerate(result.themes, 1):
+        lines += [f"## {number}. {theme.label} ({len(theme.indices)} notes)", "",
+                  f"Keywords: {', '.join(theme.keywords)}", ""]
+        lines += [f"- {_one_line(notes.texts[i])}" for i in theme.representatives] + [""]
+    if result.unsorted:
+        lines += [f"## Unsorted ({len(result.unsorted)} notes)", ""]
+        lines += [f"- {_one_line(notes.texts[i])}" for i in result.unsorted] + [""]
+    return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """A note on one Markdown line."""
+    return " ".join(text.split())
