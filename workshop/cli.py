@@ -12,6 +12,8 @@ import uvicorn
 from workshop.app import create_app
 from workshop.settings import Settings, SettingsError
 
+DEMO_DB = Path("talkoot-demo.db")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="talkoot", description="Realtime co-creation workshops.")
@@ -32,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 def add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=port_number, default=8000, help="port to listen on")
-    parser.add_argument("--db", type=Path, default=None, help="SQLite file (default ./talkoot.db)")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="SQLite file (default ./talkoot.db; ./talkoot-demo.db for demo)")
 
 
 def port_number(raw: str) -> int:
@@ -45,9 +48,9 @@ def port_number(raw: str) -> int:
     return port
 
 
-def settings_for(args: argparse.Namespace) -> Settings:
-    overrides = {"db_path": args.db} if args.db is not None else {}
-    return Settings.from_env(**overrides)
+def settings_for(args: argparse.Namespace, default_db: Path | None = None) -> Settings:
+    db = args.db or default_db
+    return Settings.from_env(**({"db_path": db} if db is not None else {}))
 
 
 def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
@@ -70,7 +73,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from workshop.demo import prepare_demo
 
-    settings = settings_for(args)
+    settings = settings_for(args, default_db=DEMO_DB)
     links = prepare_demo(settings, f"http://{args.host}:{args.port}", args.language)
     return serve(settings, args.host, args.port, on_ready=links)
 

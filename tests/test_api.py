@@ -1,0 +1,158 @@
+"""The HTTP API against a real server: contract shapes, validation, tokens, limits."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from tests.helpers import create_workshop, join
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_healthz(live_server):
+    assert httpx.get(f"{live_server.url}/healthz").json() == {"ok": True}
+
+
+def test_create_answers_the_contract(live_server):
+    created = create_workshop(live_server.url, groups=3, language="sv")
+    assert set(created) >= {"id", "code", "facilitator_token", "join_url", "dashboard_url",
+                            "prompts", "groups"}
+    assert created["join_url"] == f"{live_server.url}/j/{created['code']}"
+    assert [g["name"] for g in created["groups"]] == ["Grupp 1", "Grupp 2", "Grupp 3"]
+    assert [p["text"] for p in created["prompts"]] == ["Vahvuudet", "Puutteet"]
+    dashboard = httpx.get(created["dashboard_url"])
+    assert dashboard.status_code == 200
+    assert "Työpaja" in dashboard.text
+
+
+def test_create_from_a_template_in_the_workshop_language(live_server):
+    body = {"title": "T", "language": "en", "template": "strengths-gaps-needs", "groups": 1}
+    created = httpx.post(f"{live_server.url}/api/workshops", json=body).json()
+    assert [p["text"].split(":")[0] for p in created["prompts"]] == ["Strengths", "Gaps", "Needs"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"title": "", "prompts": ["a"]}, "empty"),
+        ({"title": "x" * 201, "prompts": ["a"]}, "too_long"),
+        ({"title": "T", "language": "de", "prompts": ["a"]}, "invalid"),
+        ({"title": "T", "prompts": []}, "invalid"),
+        ({"title": "T", "prompts": "a"}, "invalid"),
+        ({"title": "T", "prompts": [5]}, "invalid"),
+        ({"title": "T", "prompts": ["a"], "groups": 0}, "invalid"),
+        ({"title": "T", "prompts": ["a"], "groups": 101}, "invalid"),
+        ({"title": "T", "prompts": ["a"], "groups": ["Lohja", "lohja"]}, "invalid"),
+        ({"title": "T", "prompts": ["a"], "groups": True}, "invalid"),
+        ({"title": "T", "template": "nonsense"}, "invalid"),
+        ([1, 2], "bad_request"),
+    ],
+)
+def test_bad_workshops_are_refused(live_server, body, code):
+    response = httpx.post(f"{live_server.url}/api/workshops", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+
+
+def test_bad_bodies_get_json_errors(live_server):
+    url = f"{live_server.url}/api/workshops"
+    assert httpx.post(url, content=b"{not json").json()["error"]["code"] == "bad_json"
+    assert httpx.post(url, content=b"\xff\xfe").json()["error"]["code"] == "bad_json"
+    huge = httpx.post(url, content=b"[" + b"1," * 40_000 + b"1]")
+    assert (huge.status_code, huge.json()["error"]["code"]) == (413, "too_large")
+    wrong_method = httpx.put(url, json={})
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+    assert httpx.get(f"{live_server.url}/api/nothing").json()["error"]["code"] == "not_found"
+
+
+def test_organiser_key_guards_creation(server_factory):
+    live = server_factory(organiser_key="sekret")
+    body = {"title": "T", "prompts": ["a"]}
+    assert httpx.post(f"{live.url}/api/workshops", json=body).status_code == 401
+    wrong = httpx.post(f"{live.url}/api/workshops", json=body, headers=auth("nope"))
+    assert wrong.status_code == 401
+    right = httpx.post(f"{live.url}/api/workshops", json=body, headers=auth("sekret"))
+    assert right.status_code == 201
+
+
+def test_join_balances_groups_and_honours_a_choice(live_server):
+    created = create_workshop(live_server.url, groups=3)
+    group_ids = [g["id"] for g in created["groups"]]
+    placed = [join(live_server.url, created["code"])["group_id"] for _ in range(6)]
+    assert sorted(placed) == sorted(group_ids * 2)
+    chosen = join(live_server.url, f" {created['code'].lower()} ", group_id=group_ids[2])
+    assert chosen["group_id"] == group_ids[2]
+    assert chosen["workshop_id"] == created["id"]
+
+
+def test_bad_joins_are_refused(live_server):
+    created = create_workshop(live_server.url)
+    url = f"{live_server.url}/api/join"
+    assert httpx.post(url, json={"code": "ZZZZZZ"}).status_code == 404
+    assert httpx.post(url, json={}).json()["error"]["code"] == "invalid"
+    other = create_workshop(live_server.url)
+    foreign_group = {"code": created["code"], "group_id": other["groups"][0]["id"]}
+    assert httpx.post(url, json=foreign_group).status_code == 404
+    too_long = httpx.post(url, json={"code": created["code"], "name": "x" * 61})
+    assert too_long.json()["error"]["code"] == "too_long"
+
+
+def test_a_whole_venue_joins_from_one_address_but_code_guessing_is_stopped(server_factory):
+    live = server_factory()
+    created = create_workshop(live.url, groups=20)
+
+    with live.http() as http, ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(
+            lambda _: http.post("/api/join", json={"code": created["code"]}).status_code,
+            range(600),
+        ))
+        guesses = [http.post("/api/join", json={"code": f"AAAA{n:02d}"}).status_code
+                   for n in range(40)]
+    assert statuses.count(201) == 600
+    assert guesses[:30] == [404] * 30
+    assert set(guesses[30:]) == {429}
+
+
+def test_notes_over_http(live_server):
+    created = create_workshop(live_server.url)
+    person = join(live_server.url, created["code"], name="Aino")
+    url = f"{live_server.url}/api/workshops/{created['id']}/notes"
+    body = {"prompt_id": created["prompts"][0]["id"], "text": "  ääkköset <b>ok</b>  ", "cid": "n1"}
+    first = httpx.post(url, json=body, headers=auth(person["participant_token"]))
+    assert first.status_code == 201
+    note = first.json()
+    assert set(note) >= {"id", "prompt_id", "group_id", "participant_id", "text", "created_at",
+                         "votes"}
+    assert note["text"] == "ääkköset <b>ok</b>"
+    assert note["author"] == "Aino"
+    again = httpx.post(url, json={**body, "text": "other"}, headers=auth(person["participant_token"]))
+    assert (again.status_code, again.json()) == (200, note)
+    for text, code in (("x" * 501, "too_long"), ("   ", "empty")):
+        bad = httpx.post(url, json={**body, "cid": code, "text": text},
+                         headers=auth(person["participant_token"]))
+        assert bad.json()["error"]["code"] == code
+    assert httpx.post(url, json=body).status_code == 401
+    assert httpx.post(url, json=body, headers=auth("forged")).status_code == 401
+    assert httpx.post(url, json=body, headers=auth(created["facilitator_token"])).status_code == 403
+    assert httpx.get(url, headers=auth(person["participant_token"])).status_code == 403
+    listed = httpx.get(url, headers=auth(created["facilitator_token"])).json()["notes"]
+    assert listed == [note]
+
+
+def test_delete_removes_everything(live_server):
+    created = create_workshop(live_server.url)
+    person = join(live_server.url, created["code"])
+    url = f"{live_server.url}/api/workshops/{created['id']}"
+    httpx.post(f"{url}/notes", json={"prompt_id": created["prompts"][0]["id"], "text": "t",
+                                     "cid": "1"}, headers=auth(person["participant_token"]))
+    assert httpx.delete(url, headers=auth(person["participant_token"])).status_code == 403
+    assert httpx.delete(url, headers=auth(created["facilitator_token"])).status_code == 204
+    assert httpx.get(f"{url}/notes", headers=auth(created["facilitator_token"])).status_code == 401
+    assert httpx.post(f"{live_server.url}/api/join",
+                      json={"code": created["code"]}).status_code == 404
