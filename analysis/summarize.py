@@ -1,0 +1,129 @@
+"""summarize_themes: notes in, labelled themes out (the one call the app and the CLI make)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analysis.cluster import UNSORTED, ThemeClusterer
+from analysis.embed import Embedder, get_embedder
+from analysis.keywords import Vocabulary, class_tfidf, keywords_and_label
+from analysis.text import LANGUAGES, guess_language
+
+N_REPRESENTATIVES = 3
+MIN_NOTES_TO_CLUSTER = 3
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: a short label, keywords, its notes and the notes that show it best."""
+
+    label: str
+    keywords: list[str]
+    indices: list[int]
+    representatives: list[int]
+
+
+@dataclass
+class ThemeResult:
+    """Themes plus the unsorted notes; ``at(k)`` recuts the same analysis coarser or finer."""
+
+    themes: list[Theme]
+    unsorted: list[int]
+    backend: str
+    fallback_reason: str | None = None
+    _context: _Context | None = field(default=None, repr=False)
+
+    def at(self, k: int) -> ThemeResult:
+        """The same notes cut into k themes, without recomputing features or the tree."""
+        if self._context is None:
+            return self
+        return self._context.result(self._context.clusterer.labels_at(k))
+
+    @property
+    def n_themes(self) -> int:
+        """How many themes there are."""
+        return len(self.themes)
+
+
+@dataclass
+class _Context:
+    """What a result needs to describe any cut of its tree."""
+
+    clusterer: ThemeClusterer
+    vocab: Vocabulary
+    embedder: Embedder
+
+    def result(self, labels: np.ndarray) -> ThemeResult:
+        """Label every theme in ``labels`` and collect the unsorted notes."""
+        n_themes = int(labels.max()) + 1 if len(labels) else 0
+        scores = class_tfidf(self.vocab, labels, n_themes)
+        themes = [self._theme(labels, c, scores[c]) for c in range(n_themes)]
+        return ThemeResult(themes, _indices(labels == UNSORTED), self.embedder.name,
+                           self.embedder.fallback_reason, self)
+
+    def _theme(self, labels: np.ndarray, c: int, scores: np.ndarray) -> Theme:
+        """Keywords, label and representatives of theme c."""
+        keywords, label = keywords_and_label(self.vocab, scores)
+        members = _indices(labels == c)
+        return Theme(label or f"theme {c + 1}", keywords, members,
+                     _representatives(self.clusterer.features_, members))
+
+
+def summarize_themes(texts: Sequence[str], *, k: int | None = None, backend: str = "auto",
+                     embedder: Embedder | None = None, lang: str = "auto",
+                     embeddings: np.ndarray | None = None) -> ThemeResult:
+    """Cluster notes into labelled themes; deterministic for the same notes and settings.
+
+    k: number of themes, or None to choose automatically. embedder: a ready backend (else
+    ``get_embedder(backend)``). lang: "fi", "sv", "en" or "auto" (guessed per note).
+    embeddings: precomputed semantic vectors, one row per text, to skip encoding.
+    """
+    texts = list(texts)
+    embedder = embedder or get_embedder(backend)
+    _check_args(texts, k, lang, embeddings)
+    langs = [guess_language(t) if lang == "auto" else lang for t in texts]
+    vocab = Vocabulary.build(texts, langs)
+    if len(texts) < MIN_NOTES_TO_CLUSTER:
+        return _single_theme(texts, vocab, embedder)
+    features = embeddings if embeddings is not None else embedder.features(texts)
+    clusterer = ThemeClusterer(n_clusters=k).fit(features)
+    return _Context(clusterer, vocab, embedder).result(clusterer.labels_)
+
+
+def _check_args(texts: list[str], k: int | None, lang: str,
+                embeddings: np.ndarray | None) -> None:
+    """Clear errors for arguments that cannot work."""
+    if not all(isinstance(t, str) for t in texts):
+        raise TypeError("texts must be strings")
+    if k is not None and k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if lang != "auto" and lang not in LANGUAGES:
+        raise ValueError(f"lang must be auto or one of {', '.join(LANGUAGES)}, got {lang!r}")
+    if embeddings is not None and len(embeddings) != len(texts):
+        raise ValueError(f"{len(embeddings)} embeddings for {len(texts)} texts")
+
+
+def _single_theme(texts: list[str], vocab: Vocabulary, embedder: Embedder) -> ThemeResult:
+    """Too few notes to compare: all of them form one theme (none when there are none)."""
+    if not texts:
+        return ThemeResult([], [], embedder.name, embedder.fallback_reason)
+    labels = np.zeros(len(texts), dtype=np.intp)
+    keywords, label = keywords_and_label(vocab, class_tfidf(vocab, labels, 1)[0])
+    indices = list(range(len(texts)))
+    theme = Theme(label or "theme 1", keywords, indices, indices[:N_REPRESENTATIVES])
+    return ThemeResult([theme], [], embedder.name, embedder.fallback_reason)
+
+
+def _representatives(features: np.ndarray, members: list[int]) -> list[int]:
+    """The 2-3 notes closest to the theme's centre, closest first."""
+    vectors = features[members]
+    dist = np.linalg.norm(vectors - vectors.mean(axis=0), axis=1)
+    return [members[i] for i in np.argsort(dist, kind="stable")[:N_REPRESENTATIVES]]
+
+
+def _indices(mask: np.ndarray) -> list[int]:
+    """Positions where a boolean mask is true, as plain ints."""
+    return [int(i) for i in np.flatnonzero(mask)]

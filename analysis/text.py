@@ -1,0 +1,97 @@
+"""Text handling for notes: normalising, a cheap fi/sv/en language guess, tokens and stems."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+import snowballstemmer
+
+from analysis import stopwords
+
+LANGUAGES = ("fi", "sv", "en")
+_SNOWBALL_NAMES = {"fi": "finnish", "sv": "swedish", "en": "english"}
+
+# Letters only (any script, so ä ö å survive), optionally joined by - or ' ("TE-toimisto", "don't").
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_SPACE = re.compile(r"\s+")
+
+# Short, frequent words that tell the three languages apart (shared words left out).
+_MARKER_WORDS = {
+    "fi": frozenset(
+        "ja ei että se ne kun mutta myös tai oli ovat olla tämä joka jos niin vain kanssa "
+        "pitää voisi olisi hyvä meidän enemmän liian taas paljon aina"
+        .split()
+    ),
+    "sv": frozenset(
+        "och är att det som ett inte med för på av till har kan vi ska också eller från "
+        "om bra mer behöver måste finns våra mellan bättre många mycket någon"
+        .split()
+    ),
+    "en": frozenset(
+        "the and is are to of in for with that this it not we be or have can should more "
+        "our need too"
+        .split()
+    ),
+}
+_MARKER_SUFFIXES = {
+    "fi": ("ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "lle", "ksi", "nen", "ään",
+           "aan", "iin", "ita", "itä", "uu", "yy", "ää", "ja", "jä", "ui", "oi", "ei"),
+    "sv": ("het", "tion", "ning", "ligt", "arna", "erna", "orna", "ande", "ende", "skap", "ter",
+           "ar", "or"),
+    "en": ("ing", "tion", "ness", "ment", "ly", "ed", "ies"),
+}
+
+
+def normalize(text: str) -> str:
+    """Canonical form of a note (NFC, single spaces, trimmed): the key for caches and dedup."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase words of a note, keeping ä, ö, å and other letters intact."""
+    return _WORD.findall(normalize(text).lower())
+
+
+def _word_votes(word: str) -> dict[str, float]:
+    """How strongly one lowercase word points at each language."""
+    votes = {lang: 0.0 for lang in LANGUAGES}
+    for lang in LANGUAGES:
+        if word in _MARKER_WORDS[lang]:
+            votes[lang] += 2.0
+        elif len(word) > 4 and word.endswith(_MARKER_SUFFIXES[lang]):
+            votes[lang] += 0.5
+    if "å" in word:
+        votes["sv"] += 2.0
+    elif "ä" in word or "ö" in word or "y" in word[1:-1]:
+        votes["fi"] += 0.5
+    return votes
+
+
+def guess_language(text: str, default: str = "en") -> str:
+    """Best guess among fi, sv and en from marker words, endings and letters (no model)."""
+    totals = {lang: 0.0 for lang in LANGUAGES}
+    for word in tokenize(text):
+        for lang, vote in _word_votes(word).items():
+            totals[lang] += vote
+    best = max(LANGUAGES, key=lambda lang: (totals[lang], lang == default))
+    return best if totals[best] > 0 else default
+
+
+_local = threading.local()
+
+
+def _stemmer(lang: str) -> snowballstemmer.basestemmer.BaseStemmer:
+    """One Snowball stemmer per language and thread: a stemmer keeps state while it works."""
+    cache = _local.__dict__.setdefault("stemmers", {})
+    if lang not in cache:
+        cache[lang] = snowballstemmer.stemmer(_SNOWBALL_NAMES[lang])
+    return cache[lang]
+
+
+def content_words(text: str, lang: str) -> list[tuple[str, str]]:
+    """(stem, surface word) pairs of a note's non-stop words, stemmed in its language."""
+    stop = stopwords.BY_LANGUAGE[lang]
+    words = [w for w in tokenize(text) if len(w) > 1 and w not in stop]
+    return list(zip(_stemmer(lang).stemWords(words), words))

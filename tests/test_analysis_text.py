@@ -1,0 +1,37 @@
+"""Text handling: letters survive, languages are told apart, stems group word forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.text import content_words, guess_language, normalize, tokenize
+
+
+def test_tokenize_keeps_nordic_letters():
+    assert tokenize("Työ ja ÄÄNI, språk Ö-luokka!") == ["työ", "ja", "ääni", "språk", "ö-luokka"]
+
+
+def test_normalize_joins_composed_and_decomposed_forms():
+    assert normalize("  tyo\u0308   ja\n ") == normalize("työ ja")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Lisää kieliopetusta maahanmuuttajille", "fi"),
+        ("Kahvi loppui taas", "fi"),
+        ("Mer språkundervisning för nyanlända", "sv"),
+        ("Bättre samarbete mellan myndigheter", "sv"),
+        ("More language courses for newcomers", "en"),
+        ("", "en"),
+    ],
+)
+def test_guess_language(text, lang):
+    assert guess_language(text) == lang
+
+
+def test_content_words_stem_per_language_and_drop_stop_words():
+    fi = content_words("Työpaikat ja työpaikka määrä", "fi")
+    assert [stem for stem, _ in fi] == ["työpaik", "työpaik", "määrä"]
+    assert [word for _, word in content_words("och språket är viktigt", "sv")] == [
+        "språket", "viktigt"]

@@ -1,0 +1,101 @@
+"""The talkoot command as a user runs it: a real process."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+
+TALKOOT = [sys.executable, "-m", "workshop.cli"]
+
+
+def run_until_url(args: list[str], cwd, pattern: str, env: dict[str, str] | None = None):
+    """Start talkoot, wait for a line matching pattern; return (process, match)."""
+    process = subprocess.Popen(TALKOOT + args, cwd=cwd, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.monotonic() + 30
+    seen = []
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        seen.append(line)
+        if found := re.search(pattern, line):
+            return process, found
+        if not line and process.poll() is not None:
+            break
+    process.kill()
+    process.communicate()
+    raise AssertionError(f"no line matching {pattern!r} in {seen!r}")
+
+
+def wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/healthz", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("server never answered")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.communicate(timeout=10)
+
+
+@pytest.mark.slow
+def test_serve_prints_its_url_and_creates_the_database(tmp_path):
+    port = free_port()
+    db = tmp_path / "my.db"
+    process, found = run_until_url(["serve", "--port", str(port), "--db", str(db)], tmp_path,
+                                   r"(http://127\.0\.0\.1:\d+/)")
+    try:
+        assert found.group(1) == f"http://127.0.0.1:{port}/"
+        wait_healthy(found.group(1).rstrip("/"))
+        assert db.exists()
+    finally:
+        stop(process)
+
+
+@pytest.mark.slow
+def test_demo_serves_a_filled_workshop(tmp_path):
+    port = free_port()
+    process, found = run_until_url(["demo", "--port", str(port), "--language", "sv"], tmp_path,
+                                   r"dashboard: (\S+)/d/(\w+)\?token=(\S+)")
+    try:
+        root, workshop_id, token = found.groups()
+        wait_healthy(root)
+        notes = httpx.get(f"{root}/api/workshops/{workshop_id}/notes",
+                          headers={"Authorization": f"Bearer {token}"}).json()["notes"]
+        assert len(notes) >= 30
+        assert any("välfärdsområdet" in n["text"] for n in notes)
+        assert len({n["group_id"] for n in notes}) == 4
+        assert (tmp_path / "talkoot-demo.db").exists()
+    finally:
+        stop(process)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["serve", "--port", "99999"], {}, "port must be 0-65535"),
+        (["serve", "--port", "x"], {}, "not a port number"),
+        (["serve"], {"TALKOOT_NOTES_PER_MINUTE": "many"}, "TALKOOT_NOTES_PER_MINUTE"),
+        (["serve"], {"TALKOOT_SYNCHRONOUS": "off"}, "TALKOOT_SYNCHRONOUS"),
+        (["explode"], {}, "invalid choice"),
+    ],
+)
+def test_bad_flags_and_settings_exit_2_with_a_reason(tmp_path, args, env, message):
+    done = subprocess.run(TALKOOT + args, cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=30)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr

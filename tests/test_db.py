@@ -1,0 +1,62 @@
+"""The Database: migrations, the batching writer, and isolation of failing jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from workshop.db import Database
+from workshop.migrations import MIGRATIONS
+
+
+async def test_migrations_run_once_and_record_the_version(tmp_path):
+    path = tmp_path / "m.db"
+    for _ in range(2):
+        async with Database(path) as db:
+            version = (await db.execute("pragma user_version")).first()[0]
+            assert version == len(MIGRATIONS)
+            mode = (await db.execute("pragma journal_mode")).first()[0]
+            assert mode == "wal"
+
+
+async def test_queued_writes_commit_together_in_order(tmp_path):
+    async with Database(tmp_path / "w.db") as db:
+        await db.write(lambda c: c.execute("create table t (n integer)"))
+        committed: list[int] = []
+
+        def insert(n: int):
+            return lambda c: c.execute("insert into t values (?)", [n]).rowcount
+
+        results = await asyncio.gather(
+            *(db.write(insert(n), on_commit=lambda _, n=n: committed.append(n)) for n in range(200))
+        )
+        assert results == [1] * 200
+        assert committed == list(range(200))
+        rows = await db.execute("select n from t order by rowid")
+        assert [r["n"] for r in rows] == list(range(200))
+
+
+async def test_a_failing_job_spoils_nothing_else_in_its_batch(tmp_path):
+    async with Database(tmp_path / "f.db") as db:
+        await db.write(lambda c: c.execute("create table t (n integer unique)"))
+
+        def insert_twice(c: sqlite3.Connection) -> None:
+            c.execute("insert into t values (99)")
+            c.execute("insert into t values (1)")  # collides with the first job: fails
+
+        outcomes = await asyncio.gather(
+            db.write(lambda c: c.execute("insert into t values (1)")),
+            db.write(insert_twice),
+            db.write(lambda c: c.execute("insert into t values (2)")),
+            return_exceptions=True,
+        )
+        assert isinstance(outcomes[1], sqlite3.IntegrityError)
+        rows = await db.execute("select n from t order by n")
+        assert [r["n"] for r in rows] == [1, 2]  # 99 was rolled back with its job
+
+
+def test_synchronous_mode_is_checked(tmp_path):
+    with pytest.raises(ValueError, match="synchronous"):
+        Database(tmp_path / "x.db", synchronous="OFF")

@@ -1,0 +1,92 @@
+"""`talkoot themes`: the JSON contract and robust reading of real-world CSV files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from workshop import themes_command
+from workshop.themes_command import InputError, read_notes
+
+NOTES = ["Lisää kieliopetusta", "Kielikursseja enemmän", "Kieliopetusta iltaisin",
+         "Verkkopalvelut vaikeita", "Digitaaliset palvelut vaikeita", "Palvelut eivät toimi",
+         "Språkkurser behövs", "Bättre digitala tjänster"]
+
+
+def _talkoot(*args: str) -> subprocess.CompletedProcess:
+    """Run the real command line in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "workshop.cli", "themes", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def _csv(tmp_path, text: str, encoding: str = "utf-8", name: str = "notes.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_json_contract_every_row_once(tmp_path):
+    body = "id,Text\n" + "".join(f"{i},{n}\n" for i, n in enumerate(NOTES)) + "99,\n"
+    proc = _talkoot(str(_csv(tmp_path, body)), "--format", "json", "--backend", "lexical",
+                    "--themes", "3")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    rows = [i for t in doc["themes"] for i in t["rows"]] + doc["unsorted"]
+    assert sorted(rows) == list(range(len(NOTES)))
+    assert all(t["label"] and len(t["keywords"]) <= 5 for t in doc["themes"])
+    assert "skipped 1 blank" in proc.stderr
+
+
+def test_markdown_is_the_default(tmp_path):
+    body = "text\n" + "\n".join(NOTES) + "\n"
+    proc = _talkoot(str(_csv(tmp_path, body)), "--backend", "lexical")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("# Themes (8 notes, lexical backend)")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("", "empty"), ("name,comment\nx,y\n", 'no column "text"'), ("\x00\x01\x02" * 50, "binary")],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, body, message):
+    proc = _talkoot(str(_csv(tmp_path, body)), "--format", "json")
+    assert proc.returncode == 2
+    assert message in proc.stderr and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_file_exits_2(tmp_path):
+    proc = _talkoot(str(tmp_path / "nope.csv"))
+    assert proc.returncode == 2 and "nope.csv" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("\ufefftext;x\nTyö ja ääni;1\n\"monta\nriviä\";2\n;3\nSpråk;4\n", "utf-8"),
+        ("TEXT\tx\nTyö ja ääni\t1\n\"monta\nriviä\"\t2\n\t3\nSpråk\t4\n", "utf-16"),
+        ("Text,x\nTyö ja ääni,1\n\"monta\nriviä\",2\n,3\nSpråk,4\n", "cp1252"),
+    ],
+)
+def test_reads_excel_style_files(tmp_path, text, encoding):
+    notes = read_notes(_csv(tmp_path, text, encoding), None)
+    assert notes.texts == ["Työ ja ääni", "monta\nriviä", "Språk"]
+    assert notes.rows == [0, 1, 3] and notes.skipped == 1
+
+
+def test_column_flag_picks_another_column(tmp_path):
+    notes = read_notes(_csv(tmp_path, "id,Kommentti\n1,hyvä\n"), "kommentti")
+    assert notes.texts == ["hyvä"]
+
+
+def test_oversized_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(themes_command, "MAX_FILE_BYTES", 100)
+    with pytest.raises(InputError, match="larger than"):
+        read_notes(_csv(tmp_path, "text\n" + "muistiinpano\n" * 20), None)
+
+
+def test_bad_flags_exit_2(tmp_path):
+    assert _talkoot(str(_csv(tmp_path, "text\na\n")), "--themes", "0").returncode == 2
