@@ -64,7 +64,8 @@ def start_server(settings: Settings) -> LiveServer:
 
 
 def test_settings(db_path: Path) -> Settings:
-    return Settings(db_path=db_path, synchronous="NORMAL")
+    """Fast defaults; the tests that need the embedding model ask for it."""
+    return Settings(db_path=db_path, synchronous="NORMAL", theme_backend="lexical")
 
 
 @pytest.fixture
@@ -94,3 +95,49 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     live = start_server(test_settings(tmp_path_factory.mktemp("live") / "talkoot.db"))
     yield live
     live.stop()
+
+
+# ==== browser ==================================================================================
+# Fixtures for tests/test_browser_*.py: one headless Debian Chromium per test session, driven
+# through Playwright's sync API (the tests are plain functions, not async ones).
+
+BROWSER_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser) -> Iterator:  # type: ignore[no-untyped-def]
+    """Make browser contexts (separate storage, like separate devices); all closed at teardown."""
+    made = []
+
+    def make(**options: object):  # type: ignore[no-untyped-def]
+        options.setdefault("locale", "en-GB")
+        context = browser.new_context(**options)
+        context.set_default_timeout(5000)
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

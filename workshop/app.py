@@ -18,6 +18,7 @@ from workshop.pages import build_environment, error_page
 from workshop.routes import build_routes
 from workshop.service import Talkoot
 from workshop.settings import Settings
+from workshop.theming import Theming
 
 log = logging.getLogger("talkoot")
 
@@ -27,8 +28,11 @@ HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with Database(settings.db_path, settings.synchronous) as db:
-            talkoot = Talkoot(settings, db, Hub(settings.ws_queue_size))
+        async with (
+            Database(settings.db_path, settings.synchronous) as db,
+            Theming(settings.theme_backend) as theming,
+        ):
+            talkoot = Talkoot(settings, db, Hub(settings.ws_queue_size), theming)
             app.state.talkoot = talkoot
             try:
                 yield

@@ -10,6 +10,7 @@ from workshop.demo_notes import GROUPS, NOTES, TITLES
 from workshop.hub import Hub
 from workshop.service import Talkoot
 from workshop.settings import Settings
+from workshop.theming import Theming
 
 LOCAL_ADDRESS = "demo"
 
@@ -20,8 +21,11 @@ def prepare_demo(settings: Settings, root_url: str, language: str) -> str:
 
 
 async def _create(settings: Settings, root_url: str, language: str) -> str:
-    async with Database(settings.db_path, settings.synchronous) as db:
-        talkoot = Talkoot(settings, db, Hub())
+    async with (
+        Database(settings.db_path, settings.synchronous) as db,
+        Theming("lexical") as theming,  # the demo's notes are embedded when the app serves them
+    ):
+        talkoot = Talkoot(settings, db, Hub(), theming)
         created = await talkoot.create_workshop(
             {"title": TITLES[language], "language": language,
              "template": "strengths-gaps-needs", "groups": GROUPS},

@@ -79,6 +79,25 @@ MIGRATIONS: list[str] = [
         primary key (workshop_id, seq)
     ) without rowid;
     """,
+    """
+    -- autoincrement: an old theme id held by a client never names a new theme.
+    create table themes (
+        id integer primary key autoincrement,
+        workshop_id text not null references workshops(id) on delete cascade,
+        prompt_id integer not null references prompts(id) on delete cascade,
+        position integer not null,
+        label text not null,
+        keywords text not null,
+        created_at text not null
+    );
+    create index themes_by_workshop on themes(workshop_id, prompt_id);
+    create table theme_notes (
+        theme_id integer not null references themes(id) on delete cascade,
+        note_id integer not null references notes(id) on delete cascade,
+        primary key (note_id, theme_id)
+    ) without rowid;
+    create index theme_notes_by_theme on theme_notes(theme_id);
+    """,
 ]
 
 

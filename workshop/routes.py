@@ -28,6 +28,8 @@ def build_routes() -> list[Route | WebSocketRoute | Mount]:
               name="api_notes"),
         Route("/api/workshops/{workshop_id}/notes", views.add_note, methods=["POST"],
               name="api_add_note"),
+        Route("/api/workshops/{workshop_id}/themes", views.themes, methods=["POST"],
+              name="api_themes"),
         WebSocketRoute("/ws", live_endpoint, name="live"),
         Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),
     ]

@@ -30,12 +30,14 @@ from workshop.security import (
     same_secret,
 )
 from workshop.settings import Settings
+from workshop.theming import Theming, replace_themes
 
 TITLE_MAX = 200
 PROMPT_MAX = 300
 GROUP_NAME_MAX = 80
 NAME_MAX = 60
 TIMER_MAX_SECONDS = 4 * 60 * 60
+MAX_THEMES = 50
 # Joins and disconnects in a burst collapse into one presence update per interval.
 PRESENCE_INTERVAL_SECONDS = 0.5
 
@@ -50,10 +52,11 @@ class CreatedWorkshop:
 
 
 class Talkoot:
-    def __init__(self, settings: Settings, db: Database, hub: Hub):
+    def __init__(self, settings: Settings, db: Database, hub: Hub, theming: Theming):
         self.settings = settings
         self.db = db
         self.hub = hub
+        self.theming = theming
         self.note_limit = RateLimiter(settings.notes_per_minute)
         self.join_limit = RateLimiter(settings.joins_per_minute_per_ip)
         self.bad_code_limit = RateLimiter(settings.bad_codes_per_minute_per_ip)
@@ -303,6 +306,30 @@ class Talkoot:
         change = commands.set_timer(principal, ends_at, seconds)
         return await self._run(principal, check.cid(body.get("cid")), change)
 
+    # ---- themes ----------------------------------------------------------------------------
+
+    async def themes(self, principal: Principal, workshop_id: str,
+                     body: dict[str, Any]) -> list[dict[str, Any]]:
+        """Cluster the visible notes of one prompt, or of each prompt, into stored themes."""
+        self.authorize(principal, workshop_id, facilitator=True)
+        k = body.get("themes")
+        if k is not None and not 1 <= check.positive_id(k, "themes") <= MAX_THEMES:
+            raise invalid(f"themes must be between 1 and {MAX_THEMES}")
+        prompt_ids = [p.id for p in await store.prompts(self.db, workshop_id)]
+        if body.get("prompt_id") is not None:
+            chosen = check.positive_id(body["prompt_id"], "prompt_id")
+            if chosen not in prompt_ids:
+                raise not_found("prompt")
+            prompt_ids = [chosen]
+        notes = [n for n in await store.notes(self.db, workshop_id, principal) if not n.hidden]
+        themes: list[dict[str, Any]] = []
+        for prompt_id in prompt_ids:
+            drafts = await self.theming.cluster(
+                prompt_id, [n for n in notes if n.prompt_id == prompt_id], k)
+            themes += await self.db.write(
+                lambda conn, p=prompt_id, d=drafts: replace_themes(conn, workshop_id, p, d))
+        return themes
+
     # ---- plumbing ------------------------------------------------------------------------
 
     @staticmethod
@@ -316,5 +343,11 @@ class Talkoot:
         """Commit the change once per cid, then publish its events in commit order."""
         return await self.db.write(
             lambda conn: commands.run_command(conn, principal, cid, change),
-            on_commit=lambda result: self.hub.publish(result.events),
+            on_commit=self._committed,
         )
+
+    def _committed(self, result: commands.CommandResult) -> None:
+        self.hub.publish(result.events)
+        for event in result.events:
+            if event.type in (ev.NOTE_ADDED, ev.NOTE_UPDATED):
+                self.theming.notice(event.data["note"]["text"])

@@ -35,7 +35,7 @@ async def json_body(request: Request) -> dict[str, Any]:
     if len(raw) > MAX_BODY_BYTES:
         raise TalkootError("too_large", f"the body may be at most {MAX_BODY_BYTES} bytes", 413)
     try:
-        return check.json_object(json.loads(raw or b"null"))
+        return check.json_object(json.loads(raw or b"{}"))
     except (ValueError, UnicodeDecodeError):
         raise TalkootError("bad_json", "the body is not valid JSON") from None
 
@@ -100,3 +100,11 @@ async def delete_workshop(request: Request) -> Response:
     principal = await principal_of(request)
     await talkoot_of(request).delete_workshop(principal, request.path_params["workshop_id"])
     return Response(status_code=204)
+
+
+async def themes(request: Request) -> Response:
+    principal = await principal_of(request)
+    found = await talkoot_of(request).themes(
+        principal, request.path_params["workshop_id"], await json_body(request)
+    )
+    return JSONResponse({"themes": found})

@@ -1,0 +1,74 @@
+"""POST /api/workshops/{id}/themes against a real server."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.helpers import create_workshop, join
+
+TRANSPORT = [
+    "Bussit eivät kulje aamuvuoroon",
+    "Julkinen liikenne puuttuu kokonaan iltaisin",
+    "Kimppakyydit työmatkoille auttaisivat",
+    "Bussiyhteydet kaupunkiin ovat harvassa",
+    "Kollektivtrafiken går inte på morgonen",
+    "Työmatkat ovat liian pitkiä ilman autoa",
+]
+MENTAL_HEALTH = [
+    "Mielenterveyspalveluihin on pitkät jonot",
+    "Matalan kynnyksen mielenterveystukea tarvitaan",
+    "Psykologille pääsee vasta kuukausien päästä",
+    "Långa köer till mentalvården",
+    "Terapiaan pääsy kestää liian kauan",
+    "Ahdistus ja masennus estävät työnhaun",
+]
+
+
+def post_notes(base: str, workshop: dict, texts: list[str], prompt_index: int = 0) -> list[int]:
+    person = join(base, workshop["code"])
+    headers = {"Authorization": f"Bearer {person['participant_token']}"}
+    url = f"{base}/api/workshops/{workshop['id']}/notes"
+    prompt_id = workshop["prompts"][prompt_index]["id"]
+    return [httpx.post(url, json={"prompt_id": prompt_id, "text": t, "cid": f"c{i}"},
+                       headers=headers).json()["id"] for i, t in enumerate(texts)]
+
+
+@pytest.mark.model
+def test_themes_group_the_notes_of_a_prompt(server_factory):
+    live = server_factory(theme_backend="semantic")
+    workshop = create_workshop(live.url)
+    ids = post_notes(live.url, workshop, TRANSPORT + MENTAL_HEALTH)
+    other_prompt = post_notes(live.url, workshop, ["Toisen kysymyksen muistiinpano"], 1)
+    auth = {"Authorization": f"Bearer {workshop['facilitator_token']}"}
+    url = f"{live.url}/api/workshops/{workshop['id']}/themes"
+    body = {"prompt_id": workshop["prompts"][0]["id"], "themes": 2}
+    themes = httpx.post(url, json=body, headers=auth, timeout=60).json()["themes"]
+    assert len(themes) == 2
+    assert all(set(t) >= {"id", "label", "keywords", "note_ids"} for t in themes)
+    grouped = [set(t["note_ids"]) for t in themes]
+    assert not grouped[0] & grouped[1]
+    assert set().union(*grouped) <= set(ids)
+    transport, mental = set(ids[:6]), set(ids[6:])
+    best = max(len(g & transport) + len(g2 & mental) for g, g2 in (grouped, grouped[::-1]))
+    assert best >= 10, themes
+    assert other_prompt[0] not in set().union(*grouped)
+    # Without a prompt every prompt is analysed on its own; re-running replaces, ids move on.
+    again = httpx.post(url, headers=auth, timeout=60).json()["themes"]
+    assert {t["prompt_id"] for t in again} == {p["id"] for p in workshop["prompts"]}
+    assert min(t["id"] for t in again) > max(t["id"] for t in themes)
+
+
+def test_themes_are_for_the_facilitator_with_sane_input(live_server):
+    workshop = create_workshop(live_server.url)
+    person = join(live_server.url, workshop["code"])
+    url = f"{live_server.url}/api/workshops/{workshop['id']}/themes"
+    facilitator = {"Authorization": f"Bearer {workshop['facilitator_token']}"}
+    participant = {"Authorization": f"Bearer {person['participant_token']}"}
+    assert httpx.post(url, json={}, headers=participant).status_code == 403
+    assert httpx.post(url, json={}).status_code == 401
+    assert httpx.post(url, json={"themes": 0}, headers=facilitator).status_code == 400
+    assert httpx.post(url, json={"themes": "3"}, headers=facilitator).status_code == 400
+    assert httpx.post(url, json={"prompt_id": 10**6}, headers=facilitator).status_code == 404
+    empty = httpx.post(url, json={}, headers=facilitator)
+    assert empty.status_code == 200 and empty.json() == {"themes": []}
