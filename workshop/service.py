@@ -96,13 +96,12 @@ class Talkoot:
         prompt_texts = self._prompt_texts(body, language)
         group_names = self._group_names(body.get("groups", 1), language)
         group_choice = check.flag(body.get("group_choice", False), "group_choice")
-        token, code = new_token(), new_join_code()
-        workshop_id = new_workshop_id()
-        prompts, groups = await self.db.write(
+        token, workshop_id = new_token(), new_workshop_id()
+        code, prompts, groups = await self.db.write(
             lambda conn: store.insert_workshop(
                 conn,
                 workshop_id=workshop_id,
-                code=code,
+                new_code=new_join_code,
                 title=str(title),
                 language=language,
                 token_hash=hash_token(token),

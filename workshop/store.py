@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -140,14 +141,18 @@ def insert_workshop(
     conn: sqlite3.Connection,
     *,
     workshop_id: str,
-    code: str,
+    new_code: Callable[[], str],
     title: str,
     language: str,
     token_hash: str,
     prompt_texts: list[str],
     group_names: list[str],
     group_choice: bool,
-) -> tuple[list[Prompt], list[Group]]:
+) -> tuple[str, list[Prompt], list[Group]]:
+    """Insert a workshop under a join code no other workshop has; return the code too."""
+    code = new_code()
+    while conn.execute("select 1 from workshops where code = ?", [code]).fetchone():
+        code = new_code()
     conn.execute(
         "insert into workshops (id, code, title, language, facilitator_token_hash,"
         " group_choice, created_at) values (?, ?, ?, ?, ?, ?, ?)",
@@ -161,7 +166,7 @@ def insert_workshop(
         Group(_insert_returning_id(conn, "workshop_groups", workshop_id, position, name), name)
         for position, name in enumerate(group_names)
     ]
-    return prompts_out, groups_out
+    return code, prompts_out, groups_out
 
 
 def _insert_returning_id(
