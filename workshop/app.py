@@ -14,6 +14,8 @@ from starlette.responses import JSONResponse, Response
 from workshop.db import Database
 from workshop.errors import TalkootError
 from workshop.hub import Hub
+from workshop.live import command_table
+from workshop.review_service import Review
 from workshop.pages import build_environment, error_page
 from workshop.routes import build_routes
 from workshop.service import Talkoot
@@ -34,6 +36,8 @@ def create_app(settings: Settings) -> Starlette:
         ):
             talkoot = Talkoot(settings, db, Hub(settings.ws_queue_size), theming)
             app.state.talkoot = talkoot
+            app.state.review = Review(talkoot)
+            app.state.commands = command_table(talkoot, app.state.review)
             try:
                 yield
             finally:

@@ -87,7 +87,7 @@ def delete_note(principal: Principal, note_id: int) -> Change:
         note = _own_note(conn, principal, note_id)
         conn.execute("delete from notes where id = ?", [note_id])
         data = {"note_id": note_id, "prompt_id": note.prompt_id}
-        return [_append(conn, principal.workshop_id, ev.NOTE_DELETED, data, note.group_id)]
+        return [append_event(conn, principal.workshop_id, ev.NOTE_DELETED, data, note.group_id)]
 
     return change
 
@@ -107,7 +107,7 @@ def _note_event(conn: sqlite3.Connection, kind: str, note_id: int, **extra: Any)
     note = _load_note(conn, note_id)
     assert note is not None
     stored = {"note_id": note_id, **extra, "note": None}
-    event = _append(conn, _workshop_of_note(conn, note_id), kind, stored, note.group_id, note_id)
+    event = append_event(conn, _workshop_of_note(conn, note_id), kind, stored, note.group_id, note_id)
     event.data["note"] = note.to_dict()
     return event
 
@@ -115,9 +115,20 @@ def _note_event(conn: sqlite3.Connection, kind: str, note_id: int, **extra: Any)
 # ---- workshop state (facilitator) ------------------------------------------------
 
 
-def set_workshop_flag(principal: Principal, column: str, value: Any, kind: str) -> Change:
-    """Set phase, locked or shared; an unchanged value appends no event."""
-    assert column in {"phase", "locked", "shared"}
+# column -> (event type, its field, how the stored value is shown)
+WORKSHOP_SETTINGS: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
+    "phase": (ev.PHASE_CHANGED, "phase", str),
+    "locked": (ev.POSTING_CHANGED, "locked", bool),
+    "shared": (ev.SHARING_CHANGED, "shared", bool),
+    "dots": (ev.VOTING_CHANGED, "dots", int),
+    "participant_actions": (ev.ACTIONS_ALLOWED, "allowed", bool),
+    "summary_published": (ev.SUMMARY_CHANGED, "published", bool),
+}
+
+
+def set_workshop_setting(principal: Principal, column: str, value: Any) -> Change:
+    """Change one workshop-wide setting; an unchanged value appends no event."""
+    kind, field_name, shown = WORKSHOP_SETTINGS[column]
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         current = conn.execute(
@@ -128,8 +139,7 @@ def set_workshop_flag(principal: Principal, column: str, value: Any, kind: str) 
         conn.execute(
             f"update workshops set {column} = ? where id = ?", [value, principal.workshop_id]
         )
-        public_value = bool(value) if column != "phase" else value
-        return [_append(conn, principal.workshop_id, kind, {column: public_value})]
+        return [append_event(conn, principal.workshop_id, kind, {field_name: shown(value)})]
 
     return change
 
@@ -141,7 +151,7 @@ def set_timer(principal: Principal, ends_at: int | None, seconds: int | None) ->
             [ends_at, seconds, principal.workshop_id],
         )
         timer = {"ends_at": ends_at, "seconds": seconds}
-        return [_append(conn, principal.workshop_id, ev.TIMER_CHANGED, {"timer": timer})]
+        return [append_event(conn, principal.workshop_id, ev.TIMER_CHANGED, {"timer": timer})]
 
     return change
 
@@ -149,13 +159,14 @@ def set_timer(principal: Principal, ends_at: int | None, seconds: int | None) ->
 # ---- helpers ---------------------------------------------------------------------
 
 
-def _append(
+def append_event(
     conn: sqlite3.Connection,
     workshop_id: str,
     kind: str,
     data: dict[str, Any],
     group_id: int | None = None,
     note_id: int | None = None,
+    facilitator_only: bool = False,
 ) -> ev.Event:
     """Give the event the workshop's next seq and store it in the log."""
     row = conn.execute(
@@ -164,11 +175,12 @@ def _append(
     ).fetchone()
     seq, shared = row["last_seq"], bool(row["shared"])
     conn.execute(
-        "insert into events (workshop_id, seq, type, group_id, note_id, shared, payload,"
-        " created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [workshop_id, seq, kind, group_id, note_id, int(shared), json.dumps(data), now_iso()],
+        "insert into events (workshop_id, seq, type, group_id, note_id, shared, facilitator_only,"
+        " payload, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [workshop_id, seq, kind, group_id, note_id, int(shared), int(facilitator_only),
+         json.dumps(data), now_iso()],
     )
-    return ev.Event(workshop_id, seq, kind, dict(data), group_id, shared)
+    return ev.Event(workshop_id, seq, kind, dict(data), group_id, shared, facilitator_only)
 
 
 def _last_seq(conn: sqlite3.Connection, workshop_id: str) -> int:

@@ -22,6 +22,15 @@ PHASE_CHANGED = "phase.changed"
 TIMER_CHANGED = "timer.changed"
 POSTING_CHANGED = "posting.changed"
 SHARING_CHANGED = "sharing.changed"
+THEMES_REPLACED = "themes.replaced"
+THEME_UPDATED = "theme.updated"
+THEME_REMOVED = "theme.removed"
+VOTES_CHANGED = "votes.changed"
+ACTION_ADDED = "action.added"
+ACTION_REMOVED = "action.removed"
+VOTING_CHANGED = "voting.changed"
+ACTIONS_ALLOWED = "actions.allowed"
+SUMMARY_CHANGED = "summary.changed"
 
 _NOTE_CONTENT_EVENTS = {NOTE_ADDED, NOTE_UPDATED}
 
@@ -40,10 +49,15 @@ class Event:
     data: dict[str, Any]
     group_id: int | None = None
     shared: bool = False
+    facilitator_only: bool = False
     _rendered: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def visible_to(self, viewer: Principal) -> bool:
-        if viewer.is_facilitator or self.group_id is None or self.shared:
+        if viewer.is_facilitator:
+            return True
+        if self.facilitator_only:
+            return False
+        if self.group_id is None or self.shared:
             return True
         return self.group_id == viewer.group_id
 

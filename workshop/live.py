@@ -23,6 +23,7 @@ from workshop.commands import CommandResult
 from workshop.errors import TalkootError
 from workshop.hub import Close, Subscription
 from workshop.models import Principal
+from workshop.review_service import Review
 from workshop.security import RateLimiter
 from workshop.service import Talkoot
 
@@ -34,18 +35,34 @@ CLOSE_POLICY = 1008
 CLOSE_BAD_DATA = 1003
 CLOSE_CRASH = 1011
 
-Handler = Callable[[Talkoot, Principal, dict[str, Any]], Awaitable[CommandResult]]
+Handler = Callable[[Principal, dict[str, Any]], Awaitable[CommandResult]]
 
-COMMANDS: dict[str, Handler] = {
-    "note.add": Talkoot.add_note,
-    "note.edit": Talkoot.edit_note,
-    "note.delete": Talkoot.delete_note,
-    "note.hide": Talkoot.hide_note,
-    "phase.set": Talkoot.set_phase,
-    "timer.set": Talkoot.set_timer,
-    "posting.set": Talkoot.set_locked,
-    "sharing.set": Talkoot.set_shared,
-}
+
+def command_table(talkoot: Talkoot, review: Review) -> dict[str, Handler]:
+    """Every command a client may send, by its "type"."""
+    return {
+        "note.add": talkoot.add_note,
+        "note.edit": talkoot.edit_note,
+        "note.delete": talkoot.delete_note,
+        "note.hide": talkoot.hide_note,
+        "phase.set": talkoot.set_phase,
+        "timer.set": talkoot.set_timer,
+        "posting.set": talkoot.set_locked,
+        "sharing.set": talkoot.set_shared,
+        "themes.run": review.run_analysis,
+        "theme.rename": review.rename_theme,
+        "theme.merge": review.merge_themes,
+        "theme.split": review.split_theme,
+        "theme.delete": review.delete_theme,
+        "note.move": review.move_note,
+        "vote.cast": review.cast_vote,
+        "vote.retract": review.retract_vote,
+        "voting.set": review.set_dots,
+        "actions.allow": review.allow_actions,
+        "action.add": review.add_action,
+        "action.delete": review.delete_action,
+        "summary.publish": review.publish_summary,
+    }
 
 
 def origin_allowed(websocket: WebSocket, public_url: str | None) -> bool:
@@ -75,7 +92,8 @@ async def live_endpoint(websocket: WebSocket) -> None:
         return
     except (WebSocketDisconnect, asyncio.TimeoutError):
         return
-    await LiveConnection(websocket, talkoot, principal).run(since)
+    commands = websocket.app.state.commands
+    await LiveConnection(websocket, talkoot, commands, principal).run(since)
 
 
 async def _hello(websocket: WebSocket, talkoot: Talkoot) -> tuple[Principal, int]:
@@ -103,9 +121,11 @@ def _parse(raw: str) -> dict[str, Any]:
 
 
 class LiveConnection:
-    def __init__(self, websocket: WebSocket, talkoot: Talkoot, principal: Principal):
+    def __init__(self, websocket: WebSocket, talkoot: Talkoot, commands: dict[str, Handler],
+                 principal: Principal):
         self.websocket = websocket
         self.talkoot = talkoot
+        self.commands = commands
         self.principal = principal
         self.frame_limit = RateLimiter(talkoot.settings.frames_per_second, per=1.0,
                                        burst=2 * talkoot.settings.frames_per_second)
@@ -145,6 +165,7 @@ class LiveConnection:
             "name": principal.name,
             "server_time": int(time.time() * 1000),
             "workshop": state,
+            "votes": await talkoot.votes_for(principal),
         }))
         for event in replay:
             await self._send_event(event)
@@ -178,10 +199,10 @@ class LiveConnection:
             return
         if kind == "hello":
             raise TalkootError("already_greeted", "this connection has already said hello")
-        handler = COMMANDS.get(kind) if isinstance(kind, str) else None
+        handler = self.commands.get(kind) if isinstance(kind, str) else None
         if handler is None:
             raise TalkootError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
-        result = await handler(self.talkoot, self.principal, message)
+        result = await handler(self.principal, message)
         extra = {"note": result.note.to_dict()} if result.note is not None else {}
         await self._send(ev.ack(str(cid), result.seq, **extra))
 

@@ -98,6 +98,41 @@ MIGRATIONS: list[str] = [
     ) without rowid;
     create index theme_notes_by_theme on theme_notes(theme_id);
     """,
+    """
+    alter table workshops add column dots integer not null default 3;
+    alter table workshops add column participant_actions integer not null default 0;
+    alter table workshops add column summary_published integer not null default 0;
+    -- A theme a person renamed, merged, split or moved notes in survives re-analysis.
+    alter table themes add column edited integer not null default 0;
+    -- Note ids of the two or three notes closest to the theme's centre, as JSON.
+    alter table themes add column representatives text not null default '[]';
+    alter table themes add column group_id integer references workshop_groups(id)
+        on delete cascade;
+    alter table events add column facilitator_only integer not null default 0;
+    create table votes (
+        id integer primary key,
+        workshop_id text not null references workshops(id) on delete cascade,
+        participant_id integer not null references participants(id) on delete cascade,
+        prompt_id integer not null references prompts(id) on delete cascade,
+        theme_id integer not null references themes(id) on delete cascade,
+        created_at text not null
+    );
+    create index votes_by_participant on votes(participant_id, prompt_id);
+    create index votes_by_theme on votes(theme_id);
+    create table actions (
+        id integer primary key autoincrement,
+        workshop_id text not null references workshops(id) on delete cascade,
+        theme_id integer not null references themes(id) on delete cascade,
+        what text not null,
+        owner text,
+        due text,
+        participant_id integer references participants(id) on delete set null,
+        created_at text not null
+    );
+    create index actions_by_theme on actions(theme_id);
+    -- A note belongs to one theme at most.
+    create unique index theme_notes_one_theme on theme_notes(note_id);
+    """,
 ]
 
 

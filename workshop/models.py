@@ -41,6 +41,9 @@ class Workshop:
     timer_ends_at: int | None
     timer_seconds: int | None
     last_seq: int
+    dots: int
+    participant_actions: bool
+    summary_published: bool
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Workshop:
@@ -56,6 +59,9 @@ class Workshop:
             timer_ends_at=row["timer_ends_at"],
             timer_seconds=row["timer_seconds"],
             last_seq=row["last_seq"],
+            dots=row["dots"],
+            participant_actions=bool(row["participant_actions"]),
+            summary_published=bool(row["summary_published"]),
         )
 
     def timer_dict(self) -> dict[str, Any]:

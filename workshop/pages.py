@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,12 @@ async def join_qr(request: Request) -> Response:
 
 
 def qr_svg(url: str) -> str:
+    """A standalone SVG document: an <img> shows it only with the SVG namespace declared."""
     qr = segno.make(url, error="m", micro=False)
-    return qr.svg_inline(scale=8, border=2, dark="#000", light="#fff", title=url)
+    out = io.BytesIO()
+    qr.save(out, kind="svg", xmldecl=False, nl=False, scale=8, border=2, dark="#000",
+            light="#fff", title=url)
+    return out.getvalue().decode("utf-8")
 
 
 def error_page(request: Request, problem: TalkootError) -> Response:

@@ -30,16 +30,20 @@ from workshop.security import (
     same_secret,
 )
 from workshop.settings import Settings
-from workshop.theming import Theming, replace_themes
+from workshop.theming import Theming
 
 TITLE_MAX = 200
 PROMPT_MAX = 300
 GROUP_NAME_MAX = 80
 NAME_MAX = 60
 TIMER_MAX_SECONDS = 4 * 60 * 60
-MAX_THEMES = 50
 # Joins and disconnects in a burst collapse into one presence update per interval.
 PRESENCE_INTERVAL_SECONDS = 0.5
+
+
+def facilitator_only(principal: Principal) -> None:
+    if not principal.is_facilitator:
+        raise forbidden("only the facilitator may do that")
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,9 @@ class Talkoot:
             "group_choice": workshop.group_choice,
             "timer": workshop.timer_dict(),
             "last_seq": workshop.last_seq,
+            "dots": workshop.dots,
+            "participant_actions": workshop.participant_actions,
+            "summary_published": workshop.summary_published,
             "prompts": [p.to_dict() for p in await store.prompts(self.db, workshop.id)],
             "groups": [g.to_dict() for g in await store.groups(self.db, workshop.id)],
         }
@@ -204,6 +211,14 @@ class Talkoot:
         if group_id not in {g.id for g in await store.groups(self.db, workshop_id)}:
             raise not_found("group")
         return group_id
+
+    async def votes_for(self, principal: Principal) -> dict[str, int]:
+        """Facilitators see every theme's total; a participant sees their own dots."""
+        if principal.is_facilitator:
+            counts = await store.vote_totals(self.db, principal.workshop_id)
+        else:
+            counts = await store.votes_of(self.db, int(principal.participant_id or 0))
+        return {str(theme_id): n for theme_id, n in counts.items()}
 
     async def presence(self, workshop_id: str) -> dict[str, Any]:
         joined = await store.joined_per_group(self.db, workshop_id)
@@ -249,7 +264,7 @@ class Talkoot:
         text = check.note_text(body.get("text"), self.settings.note_max_chars)
         if not self.note_limit.allow(principal.participant_id):
             raise TalkootError("rate_limited", "too many notes in a minute; slow down", 429)
-        return await self._run(principal, cid, commands.add_note(principal, prompt_id, text))
+        return await self.run(principal, cid, commands.add_note(principal, prompt_id, text))
 
     async def edit_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
         if principal.is_facilitator:
@@ -257,43 +272,43 @@ class Talkoot:
         cid = check.cid(body.get("cid"))
         note_id = check.positive_id(body.get("note_id"), "note_id")
         text = check.note_text(body.get("text"), self.settings.note_max_chars)
-        return await self._run(principal, cid, commands.edit_note(principal, note_id, text))
+        return await self.run(principal, cid, commands.edit_note(principal, note_id, text))
 
     async def delete_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
         cid = check.cid(body.get("cid"))
         note_id = check.positive_id(body.get("note_id"), "note_id")
-        return await self._run(principal, cid, commands.delete_note(principal, note_id))
+        return await self.run(principal, cid, commands.delete_note(principal, note_id))
 
     async def hide_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
-        self._facilitator_only(principal)
+        facilitator_only(principal)
         cid = check.cid(body.get("cid"))
         note_id = check.positive_id(body.get("note_id"), "note_id")
         hidden = check.flag(body.get("hidden", True), "hidden")
-        return await self._run(principal, cid, commands.hide_note(principal, note_id, hidden))
+        return await self.run(principal, cid, commands.hide_note(principal, note_id, hidden))
 
     # ---- steering (facilitator) ----------------------------------------------------------
 
     async def set_phase(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
-        self._facilitator_only(principal)
+        facilitator_only(principal)
         phase = check.choice(body.get("phase"), "phase", PHASES)
-        change = commands.set_workshop_flag(principal, "phase", phase, ev.PHASE_CHANGED)
-        return await self._run(principal, check.cid(body.get("cid")), change)
+        change = commands.set_workshop_setting(principal, "phase", phase)
+        return await self.run(principal, check.cid(body.get("cid")), change)
 
     async def set_locked(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
-        self._facilitator_only(principal)
+        facilitator_only(principal)
         locked = int(check.flag(body.get("locked"), "locked"))
-        change = commands.set_workshop_flag(principal, "locked", locked, ev.POSTING_CHANGED)
-        return await self._run(principal, check.cid(body.get("cid")), change)
+        change = commands.set_workshop_setting(principal, "locked", locked)
+        return await self.run(principal, check.cid(body.get("cid")), change)
 
     async def set_shared(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
-        self._facilitator_only(principal)
+        facilitator_only(principal)
         shared = int(check.flag(body.get("shared"), "shared"))
-        change = commands.set_workshop_flag(principal, "shared", shared, ev.SHARING_CHANGED)
-        return await self._run(principal, check.cid(body.get("cid")), change)
+        change = commands.set_workshop_setting(principal, "shared", shared)
+        return await self.run(principal, check.cid(body.get("cid")), change)
 
     async def set_timer(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
         """Start a countdown of `seconds`, or stop it with seconds 0 or null."""
-        self._facilitator_only(principal)
+        facilitator_only(principal)
         seconds = body.get("seconds")
         if seconds in (None, 0):
             ends_at, seconds = None, None
@@ -303,40 +318,11 @@ class Talkoot:
                 raise invalid(f"the timer runs at most {TIMER_MAX_SECONDS} seconds")
             ends_at = int(time.time() * 1000) + seconds * 1000
         change = commands.set_timer(principal, ends_at, seconds)
-        return await self._run(principal, check.cid(body.get("cid")), change)
-
-    # ---- themes ----------------------------------------------------------------------------
-
-    async def themes(self, principal: Principal, workshop_id: str,
-                     body: dict[str, Any]) -> list[dict[str, Any]]:
-        """Cluster the visible notes of one prompt, or of each prompt, into stored themes."""
-        self.authorize(principal, workshop_id, facilitator=True)
-        k = body.get("themes")
-        if k is not None and not 1 <= check.positive_id(k, "themes") <= MAX_THEMES:
-            raise invalid(f"themes must be between 1 and {MAX_THEMES}")
-        prompt_ids = [p.id for p in await store.prompts(self.db, workshop_id)]
-        if body.get("prompt_id") is not None:
-            chosen = check.positive_id(body["prompt_id"], "prompt_id")
-            if chosen not in prompt_ids:
-                raise not_found("prompt")
-            prompt_ids = [chosen]
-        notes = [n for n in await store.notes(self.db, workshop_id, principal) if not n.hidden]
-        themes: list[dict[str, Any]] = []
-        for prompt_id in prompt_ids:
-            drafts = await self.theming.cluster(
-                prompt_id, [n for n in notes if n.prompt_id == prompt_id], k)
-            themes += await self.db.write(
-                lambda conn, p=prompt_id, d=drafts: replace_themes(conn, workshop_id, p, d))
-        return themes
+        return await self.run(principal, check.cid(body.get("cid")), change)
 
     # ---- plumbing ------------------------------------------------------------------------
 
-    @staticmethod
-    def _facilitator_only(principal: Principal) -> None:
-        if not principal.is_facilitator:
-            raise forbidden("only the facilitator may do that")
-
-    async def _run(
+    async def run(
         self, principal: Principal, cid: str, change: commands.Change
     ) -> commands.CommandResult:
         """Commit the change once per cid, then publish its events in commit order."""

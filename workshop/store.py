@@ -106,16 +106,18 @@ async def events_since(db: Database, workshop_id: str, since: int, viewer: Princ
     edited, hidden or deleted is not replayed.
     """
     sql = f"""
-        select e.seq, e.type, e.group_id, e.shared, e.payload, {NOTE_COLUMNS}
+        select e.seq, e.type, e.group_id, e.shared, e.facilitator_only, e.payload, {NOTE_COLUMNS}
         from events e
         left join notes n on n.id = e.note_id
         left join participants p on p.id = n.participant_id
         where e.workshop_id = ? and e.seq > ?
     """
     params: list[Any] = [workshop_id, since]
-    if not viewer.is_facilitator and not (await _is_shared(db, workshop_id)):
-        sql += " and (e.group_id is null or e.group_id = ? or e.shared = 1)"
-        params.append(viewer.group_id)
+    if not viewer.is_facilitator:
+        sql += " and e.facilitator_only = 0"
+        if not (await _is_shared(db, workshop_id)):
+            sql += " and (e.group_id is null or e.group_id = ? or e.shared = 1)"
+            params.append(viewer.group_id)
     rows = await db.execute(sql + " order by e.seq", params)
     return [event for row in rows if (event := _replayed_event(workshop_id, row)) is not None]
 
@@ -126,7 +128,8 @@ def _replayed_event(workshop_id: str, row: sqlite3.Row) -> Event | None:
         if row["id"] is None:  # the note has been deleted since
             return None
         data["note"] = Note.from_row(row).to_dict()
-    return Event(workshop_id, row["seq"], row["type"], data, row["group_id"], bool(row["shared"]))
+    return Event(workshop_id, row["seq"], row["type"], data, row["group_id"], bool(row["shared"]),
+                 bool(row["facilitator_only"]))
 
 
 async def _is_shared(db: Database, workshop_id: str) -> bool:
@@ -214,3 +217,69 @@ def _smallest_group(conn: sqlite3.Connection, workshop_id: str) -> int:
 def delete_workshop(conn: sqlite3.Connection, workshop_id: str) -> bool:
     """Delete a workshop; foreign keys cascade to every note, participant and event of it."""
     return conn.execute("delete from workshops where id = ?", [workshop_id]).rowcount > 0
+
+
+# ---- themes, votes and actions -------------------------------------------------------
+
+TOUCHED_THEME = """(t.edited = 1
+    or exists (select 1 from votes v where v.theme_id = t.id)
+    or exists (select 1 from actions a where a.theme_id = t.id))"""
+
+
+async def notes_to_theme(db: Database, workshop_id: str, group_id: int | None) -> list[Note]:
+    """Visible notes (of one group, or all) that no person-edited theme holds yet."""
+    sql = f"""
+        select {NOTE_COLUMNS} from {NOTE_FROM}
+        where n.workshop_id = ? and n.hidden = 0
+        and n.id not in (select tn.note_id from theme_notes tn join themes t on t.id = tn.theme_id
+                         where t.workshop_id = ? and {TOUCHED_THEME})
+    """
+    params: list[Any] = [workshop_id, workshop_id]
+    if group_id is not None:
+        sql += " and n.group_id = ?"
+        params.append(group_id)
+    return [Note.from_row(row) for row in await db.execute(sql + " order by n.id", params)]
+
+
+async def themes(db: Database, workshop_id: str) -> list[dict[str, Any]]:
+    """Every theme of the workshop with its note ids, in prompt and display order."""
+    rows = await db.execute(
+        """
+        select t.id, t.prompt_id, t.group_id, t.label, t.keywords, t.representatives, t.edited,
+               (select group_concat(note_id) from theme_notes where theme_id = t.id) as note_ids
+        from themes t join prompts p on p.id = t.prompt_id
+        where t.workshop_id = ? order by p.position, t.position, t.id
+        """,
+        [workshop_id],
+    )
+    return [
+        {"id": row["id"], "prompt_id": row["prompt_id"], "group_id": row["group_id"],
+         "label": row["label"], "keywords": json.loads(row["keywords"]),
+         "representatives": json.loads(row["representatives"]), "edited": bool(row["edited"]),
+         "note_ids": sorted(int(n) for n in (row["note_ids"] or "").split(",") if n)}
+        for row in rows
+    ]
+
+
+async def vote_totals(db: Database, workshop_id: str) -> dict[int, int]:
+    rows = await db.execute(
+        "select theme_id, count(*) as n from votes where workshop_id = ? group by theme_id",
+        [workshop_id],
+    )
+    return {row["theme_id"]: row["n"] for row in rows}
+
+
+async def votes_of(db: Database, participant_id: int) -> dict[int, int]:
+    rows = await db.execute(
+        "select theme_id, count(*) as n from votes where participant_id = ? group by theme_id",
+        [participant_id],
+    )
+    return {row["theme_id"]: row["n"] for row in rows}
+
+
+async def actions(db: Database, workshop_id: str) -> list[dict[str, Any]]:
+    rows = await db.execute(
+        "select id, theme_id, what, owner, due from actions where workshop_id = ? order by id",
+        [workshop_id],
+    )
+    return [dict(row) for row in rows]

@@ -9,29 +9,17 @@ runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import sqlite3
-from dataclasses import dataclass
-from typing import Any
 
 from analysis.embed import Embedder, get_embedder
 from analysis.summarize import summarize_themes
 
 from workshop.models import Note
-from workshop.store import now_iso
+from workshop.theme_commands import ThemeDraft
 
 log = logging.getLogger("talkoot.themes")
 
 EMBED_BATCH = 64
-
-
-@dataclass(frozen=True)
-class ThemeDraft:
-    prompt_id: int
-    label: str
-    keywords: list[str]
-    note_ids: list[int]
 
 
 class Theming:
@@ -89,32 +77,7 @@ class Theming:
         result = await asyncio.to_thread(summarize_themes, texts, k=k, embedder=embedder)
         return [
             ThemeDraft(prompt_id, theme.label, list(theme.keywords),
-                       [notes[i].id for i in theme.indices])
+                       [notes[i].id for i in theme.indices],
+                       [notes[i].id for i in theme.representatives])
             for theme in result.themes
         ]
-
-
-def replace_themes(conn: sqlite3.Connection, workshop_id: str, prompt_id: int,
-                   drafts: list[ThemeDraft]) -> list[dict[str, Any]]:
-    """Store a prompt's new themes in place of its old ones; return them with their ids.
-
-    A note deleted while the analysis ran is left out rather than failing the whole write.
-    """
-    conn.execute("delete from themes where workshop_id = ? and prompt_id = ?",
-                 [workshop_id, prompt_id])
-    stored = []
-    for position, draft in enumerate(drafts):
-        theme_id = conn.execute(
-            "insert into themes (workshop_id, prompt_id, position, label, keywords, created_at)"
-            " values (?, ?, ?, ?, ?, ?) returning id",
-            [workshop_id, prompt_id, position, draft.label, json.dumps(draft.keywords), now_iso()],
-        ).fetchone()[0]
-        conn.executemany(
-            "insert into theme_notes (theme_id, note_id) select ?, id from notes where id = ?",
-            [(theme_id, note_id) for note_id in draft.note_ids],
-        )
-        note_ids = [row[0] for row in conn.execute(
-            "select note_id from theme_notes where theme_id = ? order by note_id", [theme_id])]
-        stored.append({"id": theme_id, "prompt_id": prompt_id, "label": draft.label,
-                       "keywords": draft.keywords, "note_ids": note_ids})
-    return stored

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from workshop import store
 from workshop import validation as check
 from workshop.errors import TalkootError
 from workshop.models import Principal
@@ -103,8 +104,15 @@ async def delete_workshop(request: Request) -> Response:
 
 
 async def themes(request: Request) -> Response:
+    """Run the analysis and answer the resulting themes of the prompts it covered."""
     principal = await principal_of(request)
-    found = await talkoot_of(request).themes(
-        principal, request.path_params["workshop_id"], await json_body(request)
-    )
-    return JSONResponse({"themes": found})
+    workshop_id = request.path_params["workshop_id"]
+    talkoot_of(request).authorize(principal, workshop_id, facilitator=True)
+    body = await json_body(request)
+    await request.app.state.review.run_analysis(principal, body)
+    found = await store.themes(talkoot_of(request).db, workshop_id)
+    scope = body.get("prompt_id")
+    return JSONResponse({"themes": [
+        {key: theme[key] for key in ("id", "prompt_id", "label", "keywords", "note_ids")}
+        for theme in found if scope is None or theme["prompt_id"] == scope
+    ]})

@@ -1,0 +1,181 @@
+"""Themes, edits, votes and actions over the realtime protocol, with real clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from tests.helpers import connect, create_workshop, join, new_cid
+from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
+
+
+@pytest.fixture
+async def room(live_server):
+    """A workshop with 12 notes on prompt 1 and one on prompt 2, a facilitator and two people."""
+    created = create_workshop(live_server.url)
+    people = [join(live_server.url, created["code"]) for _ in range(2)]
+    clients = {"facilitator": await connect(live_server.ws_url, created["facilitator_token"])}
+    for index, person in enumerate(people):
+        clients[f"p{index}"] = await connect(live_server.ws_url, person["participant_token"])
+    first, second = (p["id"] for p in created["prompts"])
+    for text in TRANSPORT + MENTAL_HEALTH:
+        await clients["p0"].command("note.add", prompt_id=first, text=text)
+    await clients["p1"].command("note.add", prompt_id=second, text="Toinen kysymys")
+    yield {"created": created, "clients": clients, "prompts": (first, second)}
+    for client in clients.values():
+        await client.close()
+
+
+async def run_analysis(facilitator, prompt_id, k=2):
+    ack = await facilitator.command("themes.run", prompt_id=prompt_id, themes=k)
+    assert ack["type"] == "ack", ack
+    replaced = await facilitator.receive_until("themes.replaced", prompt_id=prompt_id)
+    return replaced["themes"]
+
+
+async def test_analysis_reaches_every_screen_without_note_text(room):
+    facilitator, participant = room["clients"]["facilitator"], room["clients"]["p1"]
+    themes = await run_analysis(facilitator, room["prompts"][0])
+    assert len(themes) == 2
+    assert sorted(n for t in themes for n in t["note_ids"]) == sorted(
+        {n for t in themes for n in t["note_ids"]})
+    seen = await participant.receive_until("themes.replaced")
+    assert [t["id"] for t in seen["themes"]] == [t["id"] for t in themes]
+    assert "Bussit" not in json.dumps(seen)
+
+
+async def test_only_the_facilitator_edits_themes(room):
+    themes = await run_analysis(room["clients"]["facilitator"], room["prompts"][0])
+    participant = room["clients"]["p0"]
+    for kind, fields in (("theme.rename", {"label": "x"}), ("theme.delete", {}),
+                         ("themes.run", {}), ("theme.merge", {"into_id": themes[1]["id"]})):
+        refused = await participant.command(kind, theme_id=themes[0]["id"], **fields)
+        assert refused["code"] == "forbidden", kind
+
+
+async def test_edits_are_events_and_survive_a_rerun(room):
+    facilitator = room["clients"]["facilitator"]
+    first, second = room["prompts"]
+    themes = await run_analysis(facilitator, first)
+    kept, other = themes
+    renamed = await facilitator.command("theme.rename", theme_id=kept["id"], label="Liikenne")
+    assert renamed["type"] == "ack"
+    updated = await facilitator.receive_until("theme.updated")
+    assert updated["theme"]["label"] == "Liikenne" and updated["theme"]["edited"] is True
+
+    moved_note = other["note_ids"][0]
+    await facilitator.command("note.move", note_id=moved_note, theme_id=kept["id"])
+    out_note = other["note_ids"][1]
+    await facilitator.command("note.move", note_id=out_note, theme_id=None)
+    again = await run_analysis(facilitator, first, k=1)
+    by_id = {t["id"]: t for t in again}
+    assert by_id[kept["id"]]["label"] == "Liikenne"
+    assert moved_note in by_id[kept["id"]]["note_ids"]
+    # The moved-out note and the untouched theme's notes were analysed afresh.
+    fresh = [t for t in again if t["id"] != kept["id"]]
+    assert out_note in {n for t in fresh for n in t["note_ids"]} | {n for t in again
+                                                                    if t["id"] == other["id"]
+                                                                    for n in t["note_ids"]}
+    assert all(not set(t["note_ids"]) & set(by_id[kept["id"]]["note_ids"]) for t in fresh)
+
+    other_prompt = await run_analysis(facilitator, second, k=1)
+    refused = await facilitator.command("theme.merge", theme_id=other_prompt[0]["id"],
+                                        into_id=kept["id"])
+    assert refused["code"] == "invalid"
+
+
+async def test_merge_and_split(room):
+    facilitator = room["clients"]["facilitator"]
+    a, b = await run_analysis(facilitator, room["prompts"][0])
+    await facilitator.command("theme.merge", theme_id=b["id"], into_id=a["id"])
+    removed = await facilitator.receive_until("theme.removed")
+    assert removed["theme_id"] == b["id"]
+    merged = (await facilitator.receive_until("theme.updated"))["theme"]
+    assert sorted(merged["note_ids"]) == sorted(a["note_ids"] + b["note_ids"])
+    split_off = merged["note_ids"][:3]
+    ack = await facilitator.command("theme.split", theme_id=a["id"], note_ids=split_off,
+                                    label="Uusi teema")
+    assert ack["type"] == "ack"
+    first = (await facilitator.receive_until("theme.updated"))["theme"]
+    second = (await facilitator.receive_until("theme.updated"))["theme"]
+    assert second["label"] == "Uusi teema" and second["note_ids"] == sorted(split_off)
+    assert not set(first["note_ids"]) & set(split_off)
+    everything = await facilitator.command("theme.split", theme_id=a["id"],
+                                           note_ids=first["note_ids"], label="Kaikki")
+    assert everything["code"] == "invalid"
+
+
+async def test_dots_cannot_be_overspent_even_by_replaying_frames(room, live_server):
+    facilitator, voter, other = (room["clients"][k] for k in ("facilitator", "p0", "p1"))
+    themes = await run_analysis(facilitator, room["prompts"][0])
+    early = await voter.command("vote.cast", theme_id=themes[0]["id"])
+    assert early["code"] == "not_voting"
+    await facilitator.command("voting.set", dots=2)
+    await facilitator.command("phase.set", phase="vote")
+    cid = new_cid()
+    first = await voter.command("vote.cast", cid=cid, theme_id=themes[0]["id"])
+    for _ in range(3):  # the same frame again and again changes nothing
+        assert await voter.command("vote.cast", cid=cid, theme_id=themes[0]["id"]) == first
+    second = await voter.command("vote.cast", theme_id=themes[0]["id"])
+    assert second["type"] == "ack"
+    over = await voter.command("vote.cast", theme_id=themes[1]["id"])
+    assert over["code"] == "no_dots_left"
+    total = await facilitator.receive_until("votes.changed", theme_id=themes[0]["id"], votes=2)
+    assert total["votes"] == 2
+    await other.assert_silent(ignore=("phase.changed", "voting.changed", "themes.replaced",
+                                      "note.added"))
+    await voter.command("vote.retract", theme_id=themes[0]["id"])
+    assert (await voter.command("vote.cast", theme_id=themes[1]["id"]))["type"] == "ack"
+    fresh = await connect(live_server.ws_url, room["created"]["facilitator_token"])
+    assert fresh.welcome["votes"] == {str(themes[0]["id"]): 1, str(themes[1]["id"]): 1}
+    await fresh.close()
+
+
+async def test_actions_by_the_facilitator_and_when_allowed_by_participants(room):
+    facilitator, participant = room["clients"]["facilitator"], room["clients"]["p0"]
+    theme = (await run_analysis(facilitator, room["prompts"][0]))[0]
+    fields = {"theme_id": theme["id"], "what": "Kimppakyytikokeilu", "owner": "Lohjan kaupunki",
+              "due": "2026-12-31"}
+    assert (await participant.command("action.add", **fields))["code"] == "forbidden"
+    bad_date = await facilitator.command("action.add", **{**fields, "due": "31.12."})
+    assert bad_date["code"] == "invalid"
+    await facilitator.command("action.add", **fields)
+    added = await participant.receive_until("action.added")
+    assert added["action"]["owner"] == "Lohjan kaupunki"
+    await facilitator.command("actions.allow", allowed=True)
+    own = await participant.command("action.add", **{**fields, "what": "Oma ehdotus"})
+    assert own["type"] == "ack"
+    mine = await participant.receive_until("action.added")
+    assert mine["action"]["what"] == "Oma ehdotus"
+    removed = await participant.command("action.delete", action_id=mine["action"]["id"])
+    assert removed["type"] == "ack"
+    foreign = await participant.command("action.delete", action_id=added["action"]["id"])
+    assert foreign["code"] == "forbidden"
+
+
+async def test_replay_rebuilds_the_review_state(room, live_server):
+    facilitator = room["clients"]["facilitator"]
+    a, b = await run_analysis(facilitator, room["prompts"][0])
+    await facilitator.command("theme.rename", theme_id=a["id"], label="Liikenne")
+    await facilitator.command("theme.merge", theme_id=b["id"], into_id=a["id"])
+    await facilitator.command("summary.publish", published=True)
+    late = await connect(live_server.ws_url, room["created"]["facilitator_token"])
+    themes: dict[int, dict] = {}
+    async with asyncio.timeout(5):
+        while True:
+            message = await late.receive()
+            if message["type"] == "themes.replaced":
+                themes = {t["id"]: t for t in message["themes"]}
+            elif message["type"] == "theme.updated":
+                themes[message["theme"]["id"]] = message["theme"]
+            elif message["type"] == "theme.removed":
+                themes.pop(message["theme_id"])
+            elif message["type"] == "summary.changed":
+                break
+    assert list(themes) == [a["id"]]
+    assert themes[a["id"]]["label"] == "Liikenne"
+    assert len(themes[a["id"]]["note_ids"]) == 12
+    assert late.welcome["workshop"]["summary_published"] is True
+    await late.close()

@@ -1,0 +1,60 @@
+"""What a workshop summary holds: built from the store, rendered into every download format.
+
+Everything here is plain data in display order, so each format only lays it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class NoteLine:
+    id: int
+    prompt_id: int
+    group: str
+    text: str
+    author: str | None  # only when the participant chose to give a name
+    theme_id: int | None
+    theme_label: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    what: str
+    owner: str | None  # the organisation or person who owns it
+    due: str | None  # ISO date, e.g. "2026-12-31"
+
+
+@dataclass(frozen=True)
+class ThemeLine:
+    id: int
+    label: str
+    keywords: list[str]
+    size: int  # number of notes
+    votes: int
+    groups: list[str]  # the groups whose notes are in this theme, in workshop order
+    representatives: list[str]  # two or three typical note texts
+    actions: list[ActionLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PromptSection:
+    id: int
+    text: str
+    themes: list[ThemeLine]  # ordered by votes, then size, then label
+    unsorted: list[NoteLine]  # notes of this prompt in no theme
+
+
+@dataclass(frozen=True)
+class WorkshopSummary:
+    workshop_id: str
+    title: str
+    language: str  # "fi", "sv" or "en": the language of every heading in the download
+    created_at: str
+    generated_at: str
+    groups: list[str]
+    participant_count: int
+    prompts: list[PromptSection]
+    notes: list[NoteLine]  # every visible note, in prompt then creation order

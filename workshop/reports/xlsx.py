@@ -1,0 +1,80 @@
+"""Excel workbook: Themes, Notes and Actions sheets, ready to filter and forward."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from workshop import i18n
+from workshop.reports import tables
+from workshop.reports.model import WorkshopSummary
+
+MAX_WIDTH = 60  # characters; longer text wraps instead of widening the column
+
+
+def _as_date(value: str) -> date | str:
+    """ISO due dates become real Excel dates, so they sort and filter as dates."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
+def _clean(value: object) -> object:
+    """Empty text as a blank cell; control characters Excel refuses are dropped."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value) or None
+    return value
+
+
+def _fill(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Bold frozen header, autofilter, widths from content; text never becomes a formula."""
+    sheet.append(list(headers))
+    widths = [len(h) for h in headers]
+    for row in rows:
+        sheet.append([_clean(value) for value in row])
+        for index, cell in enumerate(sheet[sheet.max_row]):
+            if isinstance(cell.value, str):
+                cell.data_type = TYPE_STRING  # "=SUM(1,2)" in a note stays text
+                longest = max(len(part) for part in cell.value.split("\n"))
+                widths[index] = max(widths[index], min(longest, MAX_WIDTH))
+                if len(cell.value) > MAX_WIDTH or "\n" in cell.value:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+            elif isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+                widths[index] = max(widths[index], 10)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width + 2
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+
+
+def render(summary: WorkshopSummary) -> bytes:
+    book = Workbook()
+    themes = book.active
+    themes.title = i18n.gettext("Themes")
+    _fill(
+        themes,
+        [i18n.gettext("Prompt"), *tables.theme_headers()],
+        ((s.text, *row) for s in summary.prompts for row in tables.theme_rows(s)),
+    )
+    _fill(book.create_sheet(i18n.gettext("Notes")), tables.note_headers(), tables.note_rows(summary))
+    _fill(
+        book.create_sheet(i18n.gettext("Actions")),
+        tables.action_headers(),
+        ((*row[:4], _as_date(row[4])) for row in tables.action_rows(summary)),
+    )
+    book.properties.title = summary.title
+    book.properties.creator = "Talkoot"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

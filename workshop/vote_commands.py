@@ -1,0 +1,116 @@
+"""Write functions for dot voting and follow-up actions.
+
+Dots are counted inside the write transaction, so no sequence or repetition
+of frames lets a participant spend more than the facilitator gave them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from workshop import events as ev
+from workshop.commands import Change, append_event
+from workshop.errors import TalkootError, forbidden, not_found
+from workshop.models import Principal
+from workshop.store import now_iso
+from workshop.theme_commands import votes_event
+
+
+def cast_vote(principal: Principal, theme_id: int) -> Change:
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        workshop = _voting_workshop(conn, principal.workshop_id)
+        prompt_id = _prompt_of_theme(conn, principal.workshop_id, theme_id)
+        spent = conn.execute(
+            "select count(*) from votes where participant_id = ? and prompt_id = ?",
+            [principal.participant_id, prompt_id],
+        ).fetchone()[0]
+        if spent >= workshop["dots"]:
+            raise TalkootError("no_dots_left",
+                               f"all {workshop['dots']} dots of this prompt are spent", 409)
+        conn.execute(
+            "insert into votes (workshop_id, participant_id, prompt_id, theme_id, created_at)"
+            " values (?, ?, ?, ?, ?)",
+            [principal.workshop_id, principal.participant_id, prompt_id, theme_id, now_iso()],
+        )
+        return [votes_event(conn, principal, theme_id)]
+
+    return change
+
+
+def retract_vote(principal: Principal, theme_id: int) -> Change:
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        _voting_workshop(conn, principal.workshop_id)
+        own = conn.execute(
+            "select id from votes where participant_id = ? and theme_id = ? limit 1",
+            [principal.participant_id, theme_id],
+        ).fetchone()
+        if own is None:
+            raise not_found("your vote on that theme")
+        conn.execute("delete from votes where id = ?", [own["id"]])
+        return [votes_event(conn, principal, theme_id)]
+
+    return change
+
+
+def add_action(principal: Principal, theme_id: int, what: str, owner: str | None,
+               due: str | None) -> Change:
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        if not principal.is_facilitator and not _participants_may_add_actions(conn, principal):
+            raise forbidden("the facilitator has not opened actions to participants")
+        _prompt_of_theme(conn, principal.workshop_id, theme_id)
+        row = conn.execute(
+            "insert into actions (workshop_id, theme_id, what, owner, due, participant_id,"
+            " created_at) values (?, ?, ?, ?, ?, ?, ?) returning id",
+            [principal.workshop_id, theme_id, what, owner, due, principal.participant_id,
+             now_iso()],
+        ).fetchone()
+        conn.execute("update themes set edited = 1 where id = ?", [theme_id])
+        action = action_payload(conn, row["id"])
+        return [append_event(conn, principal.workshop_id, ev.ACTION_ADDED, {"action": action})]
+
+    return change
+
+
+def delete_action(principal: Principal, action_id: int) -> Change:
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        row = conn.execute("select * from actions where id = ? and workshop_id = ?",
+                           [action_id, principal.workshop_id]).fetchone()
+        if row is None:
+            raise not_found("action")
+        if not principal.is_facilitator and row["participant_id"] != principal.participant_id:
+            raise forbidden("only the facilitator or whoever added it may remove an action")
+        conn.execute("delete from actions where id = ?", [action_id])
+        data = {"action_id": action_id, "theme_id": row["theme_id"]}
+        return [append_event(conn, principal.workshop_id, ev.ACTION_REMOVED, data)]
+
+    return change
+
+
+def action_payload(conn: sqlite3.Connection, action_id: int) -> dict[str, Any]:
+    row = conn.execute("select id, theme_id, what, owner, due from actions where id = ?",
+                       [action_id]).fetchone()
+    return dict(row)
+
+
+def _voting_workshop(conn: sqlite3.Connection, workshop_id: str) -> sqlite3.Row:
+    row = conn.execute("select phase, dots from workshops where id = ?", [workshop_id]).fetchone()
+    if row is None:
+        raise not_found("workshop")
+    if row["phase"] != "vote":
+        raise TalkootError("not_voting", "voting is open only in the vote phase", 409)
+    return row
+
+
+def _prompt_of_theme(conn: sqlite3.Connection, workshop_id: str, theme_id: int) -> int:
+    row = conn.execute("select prompt_id from themes where id = ? and workshop_id = ?",
+                       [theme_id, workshop_id]).fetchone()
+    if row is None:
+        raise not_found("theme")
+    return int(row["prompt_id"])
+
+
+def _participants_may_add_actions(conn: sqlite3.Connection, principal: Principal) -> bool:
+    row = conn.execute("select participant_actions from workshops where id = ?",
+                       [principal.workshop_id]).fetchone()
+    return bool(row and row["participant_actions"])
