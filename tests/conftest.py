@@ -50,8 +50,13 @@ class LiveServer:
 
 def start_server(settings: Settings) -> LiveServer:
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                            log_level="warning", ws_max_size=settings.ws_max_frame_bytes)
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_max_size=settings.ws_max_frame_bytes,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -102,8 +107,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 # through Playwright's sync API (the tests are plain functions, not async ones).
 
 BROWSER_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -115,7 +126,8 @@ def browser() -> Iterator:
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
+            executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS
+        )
         yield chromium
         chromium.close()
 

@@ -17,8 +17,13 @@ RECEIVE_TIMEOUT = 5.0
 
 
 def create_workshop(base_url: str, **fields: Any) -> dict[str, Any]:
-    body = {"title": "Työpaja", "language": "fi", "prompts": ["Vahvuudet", "Puutteet"],
-            "groups": ["Lohja", "Karkkila"], **fields}
+    body = {
+        "title": "Työpaja",
+        "language": "fi",
+        "prompts": ["Vahvuudet", "Puutteet"],
+        "groups": ["Lohja", "Karkkila"],
+        **fields,
+    }
     response = httpx.post(f"{base_url}/api/workshops", json=body, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()
@@ -53,8 +58,9 @@ class LiveClient:
             return self.skipped.popleft()
         return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
 
-    async def receive_until(self, wanted: str, timeout: float = RECEIVE_TIMEOUT,
-                            **match: Any) -> dict[str, Any]:
+    async def receive_until(
+        self, wanted: str, timeout: float = RECEIVE_TIMEOUT, **match: Any
+    ) -> dict[str, Any]:
         """Skip other messages until one of type `wanted` (and matching fields) arrives."""
         async with asyncio.timeout(timeout):
             while True:
@@ -73,7 +79,9 @@ class LiveClient:
                     return message
                 self.skipped.append(message)
 
-    async def assert_silent(self, seconds: float = 0.3, ignore: tuple[str, ...] = ("presence",)) -> None:
+    async def assert_silent(
+        self, seconds: float = 0.3, ignore: tuple[str, ...] = ("presence",)
+    ) -> None:
         """Nothing but the ignored types arrives within `seconds`."""
         try:
             async with asyncio.timeout(seconds):

@@ -20,8 +20,15 @@ def test_healthz(live_server):
 
 def test_create_answers_the_contract(live_server):
     created = create_workshop(live_server.url, groups=3, language="sv")
-    assert set(created) >= {"id", "code", "facilitator_token", "join_url", "dashboard_url",
-                            "prompts", "groups"}
+    assert set(created) >= {
+        "id",
+        "code",
+        "facilitator_token",
+        "join_url",
+        "dashboard_url",
+        "prompts",
+        "groups",
+    }
     assert created["join_url"] == f"{live_server.url}/j/{created['code']}"
     assert [g["name"] for g in created["groups"]] == ["Grupp 1", "Grupp 2", "Grupp 3"]
     assert [p["text"] for p in created["prompts"]] == ["Vahvuudet", "Puutteet"]
@@ -108,12 +115,15 @@ def test_a_whole_venue_joins_from_one_address_but_code_guessing_is_stopped(serve
     created = create_workshop(live.url, groups=20)
 
     with live.http() as http, ThreadPoolExecutor(4) as pool:
-        statuses = list(pool.map(
-            lambda _: http.post("/api/join", json={"code": created["code"]}).status_code,
-            range(600),
-        ))
-        guesses = [http.post("/api/join", json={"code": f"AAAA{n:02d}"}).status_code
-                   for n in range(40)]
+        statuses = list(
+            pool.map(
+                lambda _: http.post("/api/join", json={"code": created["code"]}).status_code,
+                range(600),
+            )
+        )
+        guesses = [
+            http.post("/api/join", json={"code": f"AAAA{n:02d}"}).status_code for n in range(40)
+        ]
     assert statuses.count(201) == 600
     assert guesses[:30] == [404] * 30
     assert set(guesses[30:]) == {429}
@@ -127,15 +137,25 @@ def test_notes_over_http(live_server):
     first = httpx.post(url, json=body, headers=auth(person["participant_token"]))
     assert first.status_code == 201
     note = first.json()
-    assert set(note) >= {"id", "prompt_id", "group_id", "participant_id", "text", "created_at",
-                         "votes"}
+    assert set(note) >= {
+        "id",
+        "prompt_id",
+        "group_id",
+        "participant_id",
+        "text",
+        "created_at",
+        "votes",
+    }
     assert note["text"] == "ääkköset <b>ok</b>"
     assert note["author"] == "Aino"
-    again = httpx.post(url, json={**body, "text": "other"}, headers=auth(person["participant_token"]))
+    again = httpx.post(
+        url, json={**body, "text": "other"}, headers=auth(person["participant_token"])
+    )
     assert (again.status_code, again.json()) == (200, note)
     for text, code in (("x" * 501, "too_long"), ("   ", "empty")):
-        bad = httpx.post(url, json={**body, "cid": code, "text": text},
-                         headers=auth(person["participant_token"]))
+        bad = httpx.post(
+            url, json={**body, "cid": code, "text": text}, headers=auth(person["participant_token"])
+        )
         assert bad.json()["error"]["code"] == code
     assert httpx.post(url, json=body).status_code == 401
     assert httpx.post(url, json=body, headers=auth("forged")).status_code == 401
@@ -149,10 +169,14 @@ def test_delete_removes_everything(live_server):
     created = create_workshop(live_server.url)
     person = join(live_server.url, created["code"])
     url = f"{live_server.url}/api/workshops/{created['id']}"
-    httpx.post(f"{url}/notes", json={"prompt_id": created["prompts"][0]["id"], "text": "t",
-                                     "cid": "1"}, headers=auth(person["participant_token"]))
+    httpx.post(
+        f"{url}/notes",
+        json={"prompt_id": created["prompts"][0]["id"], "text": "t", "cid": "1"},
+        headers=auth(person["participant_token"]),
+    )
     assert httpx.delete(url, headers=auth(person["participant_token"])).status_code == 403
     assert httpx.delete(url, headers=auth(created["facilitator_token"])).status_code == 204
     assert httpx.get(f"{url}/notes", headers=auth(created["facilitator_token"])).status_code == 401
-    assert httpx.post(f"{live_server.url}/api/join",
-                      json={"code": created["code"]}).status_code == 404
+    assert (
+        httpx.post(f"{live_server.url}/api/join", json={"code": created["code"]}).status_code == 404
+    )

@@ -18,8 +18,14 @@ TALKOOT = [sys.executable, "-m", "workshop.cli"]
 
 def run_until_url(args: list[str], cwd, pattern: str, env: dict[str, str] | None = None):
     """Start talkoot, wait for a line matching pattern; return (process, match)."""
-    process = subprocess.Popen(TALKOOT + args, cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=env)
+    process = subprocess.Popen(
+        TALKOOT + args,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     deadline = time.monotonic() + 30
     seen = []
     assert process.stdout is not None
@@ -55,8 +61,9 @@ def stop(process: subprocess.Popen) -> None:
 def test_serve_prints_its_url_and_creates_the_database(tmp_path):
     port = free_port()
     db = tmp_path / "my.db"
-    process, found = run_until_url(["serve", "--port", str(port), "--db", str(db)], tmp_path,
-                                   r"(http://127\.0\.0\.1:\d+/)")
+    process, found = run_until_url(
+        ["serve", "--port", str(port), "--db", str(db)], tmp_path, r"(http://127\.0\.0\.1:\d+/)"
+    )
     try:
         assert found.group(1) == f"http://127.0.0.1:{port}/"
         wait_healthy(found.group(1).rstrip("/"))
@@ -68,13 +75,18 @@ def test_serve_prints_its_url_and_creates_the_database(tmp_path):
 @pytest.mark.slow
 def test_demo_serves_a_filled_workshop(tmp_path):
     port = free_port()
-    process, found = run_until_url(["demo", "--port", str(port), "--language", "sv"], tmp_path,
-                                   r"dashboard: (\S+)/d/(\w+)\?token=(\S+)")
+    process, found = run_until_url(
+        ["demo", "--port", str(port), "--language", "sv"],
+        tmp_path,
+        r"dashboard: (\S+)/d/(\w+)\?token=(\S+)",
+    )
     try:
         root, workshop_id, token = found.groups()
         wait_healthy(root)
-        notes = httpx.get(f"{root}/api/workshops/{workshop_id}/notes",
-                          headers={"Authorization": f"Bearer {token}"}).json()["notes"]
+        notes = httpx.get(
+            f"{root}/api/workshops/{workshop_id}/notes",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["notes"]
         assert len(notes) >= 30
         assert any("välfärdsområdet" in n["text"] for n in notes)
         assert len({n["group_id"] for n in notes}) == 4
@@ -94,8 +106,14 @@ def test_demo_serves_a_filled_workshop(tmp_path):
     ],
 )
 def test_bad_flags_and_settings_exit_2_with_a_reason(tmp_path, args, env, message):
-    done = subprocess.run(TALKOOT + args, cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=30)
+    done = subprocess.run(
+        TALKOOT + args,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=30,
+    )
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr

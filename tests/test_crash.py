@@ -30,9 +30,19 @@ def start_server_process(db_path: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TALKOOT_NOTES_PER_MINUTE": "10000", "TALKOOT_SYNCHRONOUS": "FULL"}
     with open(db_path.with_suffix(".log"), "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "workshop.cli", "serve", "--port", str(port),
-             "--db", str(db_path)],
-            env=env, stdout=log, stderr=log,
+            [
+                sys.executable,
+                "-m",
+                "workshop.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--db",
+                str(db_path),
+            ],
+            env=env,
+            stdout=log,
+            stderr=log,
         )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -88,8 +98,10 @@ async def test_acknowledged_notes_survive_kill_9(tmp_path):
         created = create_workshop(base, groups=5)
         prompt_id = created["prompts"][0]["id"]
         posters = [
-            Poster(join(base, created["code"])["participant_token"],
-                   [(f"c{i}-{n}", f"client {i} note {n}") for n in range(NOTES_EACH)])
+            Poster(
+                join(base, created["code"])["participant_token"],
+                [(f"c{i}-{n}", f"client {i} note {n}") for n in range(NOTES_EACH)],
+            )
             for i in range(CLIENTS)
         ]
         acks: Counter[str] = Counter()

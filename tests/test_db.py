@@ -67,10 +67,21 @@ async def test_a_join_code_already_taken_is_never_given_twice(tmp_path):
     codes = iter(["AAAAAA", "AAAAAA", "BBBBBB"])
     async with Database(tmp_path / "c.db") as db:
         given = [
-            (await db.write(lambda c, n=n: store.insert_workshop(
-                c, workshop_id=f"w{n}", new_code=lambda: next(codes), title="T", language="fi",
-                token_hash=f"h{n}", prompt_texts=["p"], group_names=["g"], group_choice=False,
-            )))[0]
+            (
+                await db.write(
+                    lambda c, n=n: store.insert_workshop(
+                        c,
+                        workshop_id=f"w{n}",
+                        new_code=lambda: next(codes),
+                        title="T",
+                        language="fi",
+                        token_hash=f"h{n}",
+                        prompt_texts=["p"],
+                        group_names=["g"],
+                        group_choice=False,
+                    )
+                )
+            )[0]
             for n in range(2)
         ]
     assert given == ["AAAAAA", "BBBBBB"]

@@ -41,7 +41,9 @@ async def close_all(clients: dict[str, LiveClient]) -> None:
 async def test_group_isolation_until_shared(live_server, workshop):
     clients = await open_all(live_server, workshop)
     try:
-        ack = await clients["aino"].command("note.add", prompt_id=workshop["prompt"], text="Lohjan idea")
+        ack = await clients["aino"].command(
+            "note.add", prompt_id=workshop["prompt"], text="Lohjan idea"
+        )
         assert ack["type"] == "ack"
         for who in ("aino", "bertil", "facilitator"):
             added = await clients[who].receive_until("note.added")
@@ -70,7 +72,9 @@ async def test_facilitator_sees_every_group(live_server, workshop):
     try:
         for who in ("aino", "cecilia"):
             await clients[who].command("note.add", prompt_id=workshop["prompt"], text=f"from {who}")
-        seen = [(await clients["facilitator"].receive_until("note.added"))["note"] for _ in range(2)]
+        seen = [
+            (await clients["facilitator"].receive_until("note.added"))["note"] for _ in range(2)
+        ]
         assert {n["text"] for n in seen} == {"from aino", "from cecilia"}
         assert len({n["group_id"] for n in seen}) == 2
     finally:
@@ -141,8 +145,11 @@ async def test_token_of_one_workshop_opens_nothing_in_another(live_server, works
             assert http.get(f"/api/workshops/{other['id']}/notes", headers=auth).status_code == 404
             assert http.get(f"/api/workshops/{other['id']}", headers=auth).status_code == 404
             assert http.delete(f"/api/workshops/{other['id']}", headers=auth).status_code == 404
-            posted = http.post(f"/api/workshops/{other['id']}/notes", headers=auth,
-                               json={"cid": "x", "prompt_id": other["prompts"][0]["id"], "text": "x"})
+            posted = http.post(
+                f"/api/workshops/{other['id']}/notes",
+                headers=auth,
+                json={"cid": "x", "prompt_id": other["prompts"][0]["id"], "text": "x"},
+            )
             assert posted.status_code == 404
         assert http.get(f"/d/{other['id']}", params={"token": facilitator}).status_code == 403
     aino = await connect(live_server.ws_url, intruder)
@@ -168,8 +175,10 @@ BAD_FRAMES = [
     (json.dumps({"type": "note.add", "cid": "d", "prompt_id": "1", "text": "x"}), "invalid"),
     (json.dumps({"type": "note.add", "cid": 5, "prompt_id": 1, "text": "x"}), "invalid"),
     (json.dumps({"type": "note.add", "cid": "e", "prompt_id": 1, "text": ["x"]}), "invalid"),
-    (json.dumps({"type": "note.add", "cid": "f", "prompt_id": 1, "text": "x" * 1_000_000}),
-     "too_large"),
+    (
+        json.dumps({"type": "note.add", "cid": "f", "prompt_id": 1, "text": "x" * 1_000_000}),
+        "too_large",
+    ),
     (json.dumps({"type": "phase.set", "cid": "g", "phase": "party"}), "forbidden"),
     (json.dumps({"type": "hello", "token": "x"}), "already_greeted"),
 ]
@@ -194,8 +203,10 @@ async def test_bad_frames_each_get_an_error_and_change_nothing(live_server, work
         assert (await aino.receive())["type"] == "pong"
         ok = await aino.command("note.add", prompt_id=workshop["prompt"], text="y" * 500)
         assert ok["type"] == "ack"
-        notes = httpx.get(f"{live_server.url}/api/workshops/{workshop['id']}/notes",
-                          headers={"Authorization": f"Bearer {workshop['facilitator_token']}"})
+        notes = httpx.get(
+            f"{live_server.url}/api/workshops/{workshop['id']}/notes",
+            headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+        )
         assert [len(n["text"]) for n in notes.json()["notes"]] == [500]
     finally:
         await aino.close()
@@ -214,9 +225,11 @@ async def test_a_frame_beyond_the_limit_closes_with_1009(server_factory):
 
 
 async def test_hello_is_checked(live_server, workshop):
-    for hello in ({"type": "hello", "token": "nonsense", "since": 0},
-                  {"type": "note.add", "cid": "x"},
-                  {"type": "hello", "token": workshop["facilitator_token"], "since": -1}):
+    for hello in (
+        {"type": "hello", "token": "nonsense", "since": 0},
+        {"type": "note.add", "cid": "x"},
+        {"type": "hello", "token": workshop["facilitator_token"], "since": -1},
+    ):
         async with websockets.connect(live_server.ws_url) as ws:
             await ws.send(json.dumps(hello))
             error = json.loads(await ws.recv())
@@ -238,13 +251,19 @@ async def test_origin_is_checked(live_server, workshop):
 async def test_moderation_hides_a_note_from_participants(live_server, workshop):
     clients = await open_all(live_server, workshop)
     try:
-        posted = await clients["aino"].command("note.add", prompt_id=workshop["prompt"], text="asiaton")
+        posted = await clients["aino"].command(
+            "note.add", prompt_id=workshop["prompt"], text="asiaton"
+        )
         note_id = posted["note"]["id"]
         await clients["bertil"].receive_until("note.added")
         await clients["facilitator"].command("note.hide", note_id=note_id, hidden=True)
         hidden = await clients["bertil"].receive_until("note.hidden")
-        assert hidden == {"type": "note.hidden", "seq": hidden["seq"], "note_id": note_id,
-                          "hidden": True}
+        assert hidden == {
+            "type": "note.hidden",
+            "seq": hidden["seq"],
+            "note_id": note_id,
+            "hidden": True,
+        }
         facilitator_view = await clients["facilitator"].receive_until("note.hidden")
         assert facilitator_view["note"]["text"] == "asiaton"
         late = await connect(live_server.ws_url, workshop["people"]["bertil"]["participant_token"])
@@ -263,7 +282,9 @@ async def test_only_the_author_edits_and_deletes(live_server, workshop):
         note_id = posted["note"]["id"]
         refused = await clients["bertil"].command("note.edit", note_id=note_id, text="vieras")
         assert refused["code"] == "forbidden"
-        assert (await clients["bertil"].command("note.delete", note_id=note_id))["code"] == "forbidden"
+        assert (await clients["bertil"].command("note.delete", note_id=note_id))[
+            "code"
+        ] == "forbidden"
         edited = await clients["aino"].command("note.edit", note_id=note_id, text="oma, korjattu")
         assert edited["note"]["text"] == "oma, korjattu"
         await clients["aino"].command("note.delete", note_id=note_id)
@@ -295,14 +316,18 @@ async def test_phase_timer_and_lock_reach_everyone(live_server, workshop):
 
 async def test_deleting_a_workshop_closes_its_connections(live_server, workshop):
     aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
-    response = httpx.delete(f"{live_server.url}/api/workshops/{workshop['id']}",
-                            headers={"Authorization": f"Bearer {workshop['facilitator_token']}"})
+    response = httpx.delete(
+        f"{live_server.url}/api/workshops/{workshop['id']}",
+        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+    )
     assert response.status_code == 204
     with pytest.raises(ConnectionClosed) as closed:
         await aino.receive_until("never")
     assert closed.value.rcvd.code == 4404
-    gone = httpx.get(f"{live_server.url}/api/workshops/{workshop['id']}/notes",
-                     headers={"Authorization": f"Bearer {workshop['facilitator_token']}"})
+    gone = httpx.get(
+        f"{live_server.url}/api/workshops/{workshop['id']}/notes",
+        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+    )
     assert gone.status_code == 401
 
 
@@ -312,8 +337,10 @@ async def test_notes_per_minute_are_limited(server_factory):
     person = join(live.url, created["code"])
     client = await connect(live.ws_url, person["participant_token"])
     try:
-        answers = [await client.command("note.add", prompt_id=created["prompts"][0]["id"],
-                                        text=f"n{i}") for i in range(4)]
+        answers = [
+            await client.command("note.add", prompt_id=created["prompts"][0]["id"], text=f"n{i}")
+            for i in range(4)
+        ]
         assert [a["type"] for a in answers] == ["ack", "ack", "ack", "error"]
         assert answers[-1]["code"] == "rate_limited"
     finally:

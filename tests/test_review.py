@@ -40,7 +40,8 @@ async def test_analysis_reaches_every_screen_without_note_text(room):
     themes = await run_analysis(facilitator, room["prompts"][0])
     assert len(themes) == 2
     assert sorted(n for t in themes for n in t["note_ids"]) == sorted(
-        {n for t in themes for n in t["note_ids"]})
+        {n for t in themes for n in t["note_ids"]}
+    )
     seen = await participant.receive_until("themes.replaced")
     assert [t["id"] for t in seen["themes"]] == [t["id"] for t in themes]
     assert "Bussit" not in json.dumps(seen)
@@ -49,8 +50,12 @@ async def test_analysis_reaches_every_screen_without_note_text(room):
 async def test_only_the_facilitator_edits_themes(room):
     themes = await run_analysis(room["clients"]["facilitator"], room["prompts"][0])
     participant = room["clients"]["p0"]
-    for kind, fields in (("theme.rename", {"label": "x"}), ("theme.delete", {}),
-                         ("themes.run", {}), ("theme.merge", {"into_id": themes[1]["id"]})):
+    for kind, fields in (
+        ("theme.rename", {"label": "x"}),
+        ("theme.delete", {}),
+        ("themes.run", {}),
+        ("theme.merge", {"into_id": themes[1]["id"]}),
+    ):
         refused = await participant.command(kind, theme_id=themes[0]["id"], **fields)
         assert refused["code"] == "forbidden", kind
 
@@ -75,14 +80,15 @@ async def test_edits_are_events_and_survive_a_rerun(room):
     assert moved_note in by_id[kept["id"]]["note_ids"]
     # The moved-out note and the untouched theme's notes were analysed afresh.
     fresh = [t for t in again if t["id"] != kept["id"]]
-    assert out_note in {n for t in fresh for n in t["note_ids"]} | {n for t in again
-                                                                    if t["id"] == other["id"]
-                                                                    for n in t["note_ids"]}
+    assert out_note in {n for t in fresh for n in t["note_ids"]} | {
+        n for t in again if t["id"] == other["id"] for n in t["note_ids"]
+    }
     assert all(not set(t["note_ids"]) & set(by_id[kept["id"]]["note_ids"]) for t in fresh)
 
     other_prompt = await run_analysis(facilitator, second, k=1)
-    refused = await facilitator.command("theme.merge", theme_id=other_prompt[0]["id"],
-                                        into_id=kept["id"])
+    refused = await facilitator.command(
+        "theme.merge", theme_id=other_prompt[0]["id"], into_id=kept["id"]
+    )
     assert refused["code"] == "invalid"
 
 
@@ -95,15 +101,17 @@ async def test_merge_and_split(room):
     merged = (await facilitator.receive_until("theme.updated"))["theme"]
     assert sorted(merged["note_ids"]) == sorted(a["note_ids"] + b["note_ids"])
     split_off = merged["note_ids"][:3]
-    ack = await facilitator.command("theme.split", theme_id=a["id"], note_ids=split_off,
-                                    label="Uusi teema")
+    ack = await facilitator.command(
+        "theme.split", theme_id=a["id"], note_ids=split_off, label="Uusi teema"
+    )
     assert ack["type"] == "ack"
     first = (await facilitator.receive_until("theme.updated"))["theme"]
     second = (await facilitator.receive_until("theme.updated"))["theme"]
     assert second["label"] == "Uusi teema" and second["note_ids"] == sorted(split_off)
     assert not set(first["note_ids"]) & set(split_off)
-    everything = await facilitator.command("theme.split", theme_id=a["id"],
-                                           note_ids=first["note_ids"], label="Kaikki")
+    everything = await facilitator.command(
+        "theme.split", theme_id=a["id"], note_ids=first["note_ids"], label="Kaikki"
+    )
     assert everything["code"] == "invalid"
 
 
@@ -124,8 +132,9 @@ async def test_dots_cannot_be_overspent_even_by_replaying_frames(room, live_serv
     assert over["code"] == "no_dots_left"
     total = await facilitator.receive_until("votes.changed", theme_id=themes[0]["id"], votes=2)
     assert total["votes"] == 2
-    await other.assert_silent(ignore=("phase.changed", "voting.changed", "themes.replaced",
-                                      "note.added"))
+    await other.assert_silent(
+        ignore=("phase.changed", "voting.changed", "themes.replaced", "note.added")
+    )
     await voter.command("vote.retract", theme_id=themes[0]["id"])
     assert (await voter.command("vote.cast", theme_id=themes[1]["id"]))["type"] == "ack"
     fresh = await connect(live_server.ws_url, room["created"]["facilitator_token"])
@@ -136,8 +145,12 @@ async def test_dots_cannot_be_overspent_even_by_replaying_frames(room, live_serv
 async def test_actions_by_the_facilitator_and_when_allowed_by_participants(room):
     facilitator, participant = room["clients"]["facilitator"], room["clients"]["p0"]
     theme = (await run_analysis(facilitator, room["prompts"][0]))[0]
-    fields = {"theme_id": theme["id"], "what": "Kimppakyytikokeilu", "owner": "Lohjan kaupunki",
-              "due": "2026-12-31"}
+    fields = {
+        "theme_id": theme["id"],
+        "what": "Kimppakyytikokeilu",
+        "owner": "Lohjan kaupunki",
+        "due": "2026-12-31",
+    }
     assert (await participant.command("action.add", **fields))["code"] == "forbidden"
     bad_date = await facilitator.command("action.add", **{**fields, "due": "31.12."})
     assert bad_date["code"] == "invalid"

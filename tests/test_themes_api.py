@@ -30,8 +30,12 @@ def post_notes(base: str, workshop: dict, texts: list[str], prompt_index: int = 
     headers = {"Authorization": f"Bearer {person['participant_token']}"}
     url = f"{base}/api/workshops/{workshop['id']}/notes"
     prompt_id = workshop["prompts"][prompt_index]["id"]
-    return [httpx.post(url, json={"prompt_id": prompt_id, "text": t, "cid": f"c{i}"},
-                       headers=headers).json()["id"] for i, t in enumerate(texts)]
+    return [
+        httpx.post(
+            url, json={"prompt_id": prompt_id, "text": t, "cid": f"c{i}"}, headers=headers
+        ).json()["id"]
+        for i, t in enumerate(texts)
+    ]
 
 
 @pytest.mark.model

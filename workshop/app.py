@@ -15,8 +15,8 @@ from workshop.db import Database
 from workshop.errors import TalkootError
 from workshop.hub import Hub
 from workshop.live import command_table
-from workshop.review_service import Review
 from workshop.pages import build_environment, error_page
+from workshop.review_service import Review
 from workshop.routes import build_routes
 from workshop.service import Talkoot
 from workshop.settings import Settings
@@ -76,5 +76,6 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
 
 async def handle_crash(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s", request.url.path)
-    return JSONResponse({"error": {"code": "internal", "message": "unexpected server error"}},
-                        status_code=500)
+    return JSONResponse(
+        {"error": {"code": "internal", "message": "unexpected server error"}}, status_code=500
+    )

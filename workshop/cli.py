@@ -34,8 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
 def add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=port_number, default=8000, help="port to listen on")
-    parser.add_argument("--db", type=Path, default=None,
-                        help="SQLite file (default ./talkoot.db; ./talkoot-demo.db for demo)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="SQLite file (default ./talkoot.db; ./talkoot-demo.db for demo)",
+    )
 
 
 def port_number(raw: str) -> int:
@@ -55,8 +59,14 @@ def settings_for(args: argparse.Namespace, default_db: Path | None = None) -> Se
 
 def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
     app = create_app(settings)
-    config = uvicorn.Config(app, host=host, port=port, access_log=False,
-                            ws_max_size=settings.ws_max_frame_bytes, log_level="warning")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        ws_max_size=settings.ws_max_frame_bytes,
+        log_level="warning",
+    )
     server = uvicorn.Server(config)
     shown_host = f"[{host}]" if ":" in host else host
     print(f"Talkoot is running at http://{shown_host}:{port}/  (Ctrl+C stops it)", flush=True)

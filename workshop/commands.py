@@ -62,8 +62,15 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
         row = conn.execute(
             "insert into notes (workshop_id, prompt_id, group_id, participant_id, text,"
             " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) returning id",
-            [principal.workshop_id, prompt_id, principal.group_id, principal.participant_id,
-             text, stamp, stamp],
+            [
+                principal.workshop_id,
+                prompt_id,
+                principal.group_id,
+                principal.participant_id,
+                text,
+                stamp,
+                stamp,
+            ],
         ).fetchone()
         return [_note_event(conn, ev.NOTE_ADDED, row["id"])]
 
@@ -107,7 +114,9 @@ def _note_event(conn: sqlite3.Connection, kind: str, note_id: int, **extra: Any)
     note = _load_note(conn, note_id)
     assert note is not None
     stored = {"note_id": note_id, **extra, "note": None}
-    event = append_event(conn, _workshop_of_note(conn, note_id), kind, stored, note.group_id, note_id)
+    event = append_event(
+        conn, _workshop_of_note(conn, note_id), kind, stored, note.group_id, note_id
+    )
     event.data["note"] = note.to_dict()
     return event
 
@@ -177,8 +186,17 @@ def append_event(
     conn.execute(
         "insert into events (workshop_id, seq, type, group_id, note_id, shared, facilitator_only,"
         " payload, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [workshop_id, seq, kind, group_id, note_id, int(shared), int(facilitator_only),
-         json.dumps(data), now_iso()],
+        [
+            workshop_id,
+            seq,
+            kind,
+            group_id,
+            note_id,
+            int(shared),
+            int(facilitator_only),
+            json.dumps(data),
+            now_iso(),
+        ],
     )
     return ev.Event(workshop_id, seq, kind, dict(data), group_id, shared, facilitator_only)
 

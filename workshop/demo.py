@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from workshop.db import Database
 from workshop.demo_notes import GROUPS, NOTES, TITLES
@@ -27,8 +28,12 @@ async def _create(settings: Settings, root_url: str, language: str) -> str:
     ):
         talkoot = Talkoot(settings, db, Hub(), theming)
         created = await talkoot.create_workshop(
-            {"title": TITLES[language], "language": language,
-             "template": "strengths-gaps-needs", "groups": GROUPS},
+            {
+                "title": TITLES[language],
+                "language": language,
+                "template": "strengths-gaps-needs",
+                "groups": GROUPS,
+            },
             LOCAL_ADDRESS,
         )
         await _post_notes(talkoot, created.code, created.prompts, created.groups, language)
@@ -40,8 +45,13 @@ async def _create(settings: Settings, root_url: str, language: str) -> str:
     )
 
 
-async def _post_notes(talkoot: Talkoot, code: str, prompts: list[dict], groups: list[dict],
-                      language: str) -> None:
+async def _post_notes(
+    talkoot: Talkoot,
+    code: str,
+    prompts: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+    language: str,
+) -> None:
     """One sample participant per group posts that group's notes."""
     posters = {}
     for index, group in enumerate(groups):

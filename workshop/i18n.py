@@ -42,8 +42,12 @@ def current_language() -> str:
     return _current.get()
 
 
-def negotiate(query: str | None, cookie: str | None, accept_language: str | None,
-              fallback: str = DEFAULT_LANGUAGE) -> str:
+def negotiate(
+    query: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    fallback: str = DEFAULT_LANGUAGE,
+) -> str:
     """?lang= wins, then the remembered choice, then the browser's preference."""
     for candidate in (query, cookie):
         if candidate in LANGUAGES:

@@ -8,6 +8,7 @@ the subscription is always removed in `finally`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -90,7 +91,7 @@ async def live_endpoint(websocket: WebSocket) -> None:
         await websocket.send_text(ev.error(problem.code, problem.message))
         await websocket.close(CLOSE_POLICY, problem.message[:100])
         return
-    except (WebSocketDisconnect, asyncio.TimeoutError):
+    except (TimeoutError, WebSocketDisconnect):
         return
     commands = websocket.app.state.commands
     await LiveConnection(websocket, talkoot, commands, principal).run(since)
@@ -121,14 +122,22 @@ def _parse(raw: str) -> dict[str, Any]:
 
 
 class LiveConnection:
-    def __init__(self, websocket: WebSocket, talkoot: Talkoot, commands: dict[str, Handler],
-                 principal: Principal):
+    def __init__(
+        self,
+        websocket: WebSocket,
+        talkoot: Talkoot,
+        commands: dict[str, Handler],
+        principal: Principal,
+    ):
         self.websocket = websocket
         self.talkoot = talkoot
         self.commands = commands
         self.principal = principal
-        self.frame_limit = RateLimiter(talkoot.settings.frames_per_second, per=1.0,
-                                       burst=2 * talkoot.settings.frames_per_second)
+        self.frame_limit = RateLimiter(
+            talkoot.settings.frames_per_second,
+            per=1.0,
+            burst=2 * talkoot.settings.frames_per_second,
+        )
         self.last_seq = 0
         self.send_lock = asyncio.Lock()
 
@@ -156,17 +165,21 @@ class LiveConnection:
         talkoot, principal = self.talkoot, self.principal
         state = await talkoot.state(principal)
         replay = await store.events_since(talkoot.db, principal.workshop_id, since, principal)
-        await self._send(ev.dumps({
-            "type": "welcome",
-            "seq": state.pop("last_seq"),
-            "role": principal.role,
-            "participant_id": principal.participant_id,
-            "group_id": principal.group_id,
-            "name": principal.name,
-            "server_time": int(time.time() * 1000),
-            "workshop": state,
-            "votes": await talkoot.votes_for(principal),
-        }))
+        await self._send(
+            ev.dumps(
+                {
+                    "type": "welcome",
+                    "seq": state.pop("last_seq"),
+                    "role": principal.role,
+                    "participant_id": principal.participant_id,
+                    "group_id": principal.group_id,
+                    "name": principal.name,
+                    "server_time": int(time.time() * 1000),
+                    "workshop": state,
+                    "votes": await talkoot.votes_for(principal),
+                }
+            )
+        )
         for event in replay:
             await self._send_event(event)
         if principal.is_facilitator:
@@ -232,7 +245,9 @@ class LiveConnection:
         if self.principal.is_facilitator:
             return
         notes = await store.notes(self.talkoot.db, self.principal.workshop_id, self.principal)
-        await self._send(ev.dumps({"type": "notes.snapshot", "notes": [n.to_dict() for n in notes]}))
+        await self._send(
+            ev.dumps({"type": "notes.snapshot", "notes": [n.to_dict() for n in notes]})
+        )
 
     async def _send(self, text: str) -> None:
         async with self.send_lock:
@@ -240,7 +255,5 @@ class LiveConnection:
 
     async def _close(self, code: int, reason: str) -> None:
         if self.websocket.application_state != WebSocketState.DISCONNECTED:
-            try:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect, ConnectionError):
                 await self.websocket.close(code, reason)
-            except (RuntimeError, WebSocketDisconnect, ConnectionError):
-                pass

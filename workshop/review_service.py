@@ -10,10 +10,10 @@ import re
 import uuid
 from typing import Any
 
-from workshop import store
-from workshop import validation as check
 from workshop import events as ev
+from workshop import store
 from workshop import theme_commands as themes
+from workshop import validation as check
 from workshop import vote_commands as votes
 from workshop.commands import Change, CommandResult, set_workshop_setting
 from workshop.errors import invalid, not_found
@@ -49,14 +49,19 @@ class Review:
             self._progress(workshop_id, prompt_id, "clustering", len(mine))
             drafts = await talkoot.theming.cluster(prompt_id, mine, k)
             changes.append(themes.apply_analysis(principal, prompt_id, group_id, drafts))
-        result = await talkoot.run(principal, cid, lambda conn: [
-            event for change in changes for event in change(conn)])
+        result = await talkoot.run(
+            principal, cid, lambda conn: [event for change in changes for event in change(conn)]
+        )
         self._progress(workshop_id, None, "done", len(notes))
         return result
 
     def _progress(self, workshop_id: str, prompt_id: int | None, stage: str, notes: int) -> None:
-        message = {"type": "themes.progress", "prompt_id": prompt_id, "stage": stage,
-                   "notes": notes}
+        message = {
+            "type": "themes.progress",
+            "prompt_id": prompt_id,
+            "stage": stage,
+            "notes": notes,
+        }
         self.talkoot.hub.send_to_facilitators(workshop_id, ev.dumps(message))
 
     @staticmethod
@@ -169,8 +174,9 @@ class Review:
 
     # ---- plumbing ------------------------------------------------------------------------
 
-    async def _run(self, principal: Principal, body: dict[str, Any],
-                   change: Change) -> CommandResult:
+    async def _run(
+        self, principal: Principal, body: dict[str, Any], change: Change
+    ) -> CommandResult:
         return await self.talkoot.run(principal, check.cid(body.get("cid")), change)
 
     @staticmethod

@@ -20,16 +20,33 @@ def build_routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/healthz", views.healthz, name="healthz"),
         Route("/api/workshops", views.create_workshop, methods=["POST"], name="api_create"),
         Route("/api/join", views.join, methods=["POST"], name="api_join"),
-        Route("/api/workshops/{workshop_id}", views.workshop_state, methods=["GET"],
-              name="api_workshop"),
-        Route("/api/workshops/{workshop_id}", views.delete_workshop, methods=["DELETE"],
-              name="api_delete"),
-        Route("/api/workshops/{workshop_id}/notes", views.list_notes, methods=["GET"],
-              name="api_notes"),
-        Route("/api/workshops/{workshop_id}/notes", views.add_note, methods=["POST"],
-              name="api_add_note"),
-        Route("/api/workshops/{workshop_id}/themes", views.themes, methods=["POST"],
-              name="api_themes"),
+        Route(
+            "/api/workshops/{workshop_id}",
+            views.workshop_state,
+            methods=["GET"],
+            name="api_workshop",
+        ),
+        Route(
+            "/api/workshops/{workshop_id}",
+            views.delete_workshop,
+            methods=["DELETE"],
+            name="api_delete",
+        ),
+        Route(
+            "/api/workshops/{workshop_id}/notes",
+            views.list_notes,
+            methods=["GET"],
+            name="api_notes",
+        ),
+        Route(
+            "/api/workshops/{workshop_id}/notes",
+            views.add_note,
+            methods=["POST"],
+            name="api_add_note",
+        ),
+        Route(
+            "/api/workshops/{workshop_id}/themes", views.themes, methods=["POST"], name="api_themes"
+        ),
         WebSocketRoute("/ws", live_endpoint, name="live"),
         Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),
     ]

@@ -274,7 +274,9 @@ class Talkoot:
         text = check.note_text(body.get("text"), self.settings.note_max_chars)
         return await self.run(principal, cid, commands.edit_note(principal, note_id, text))
 
-    async def delete_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+    async def delete_note(
+        self, principal: Principal, body: dict[str, Any]
+    ) -> commands.CommandResult:
         cid = check.cid(body.get("cid"))
         note_id = check.positive_id(body.get("note_id"), "note_id")
         return await self.run(principal, cid, commands.delete_note(principal, note_id))
@@ -294,13 +296,17 @@ class Talkoot:
         change = commands.set_workshop_setting(principal, "phase", phase)
         return await self.run(principal, check.cid(body.get("cid")), change)
 
-    async def set_locked(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+    async def set_locked(
+        self, principal: Principal, body: dict[str, Any]
+    ) -> commands.CommandResult:
         facilitator_only(principal)
         locked = int(check.flag(body.get("locked"), "locked"))
         change = commands.set_workshop_setting(principal, "locked", locked)
         return await self.run(principal, check.cid(body.get("cid")), change)
 
-    async def set_shared(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
+    async def set_shared(
+        self, principal: Principal, body: dict[str, Any]
+    ) -> commands.CommandResult:
         facilitator_only(principal)
         shared = int(check.flag(body.get("shared"), "shared"))
         change = commands.set_workshop_setting(principal, "shared", shared)

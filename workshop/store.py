@@ -99,7 +99,9 @@ async def notes(db: Database, workshop_id: str, viewer: Principal) -> list[Note]
     return [Note.from_row(row) for row in rows]
 
 
-async def events_since(db: Database, workshop_id: str, since: int, viewer: Principal) -> list[Event]:
+async def events_since(
+    db: Database, workshop_id: str, since: int, viewer: Principal
+) -> list[Event]:
     """The log after `since` as this viewer may see it, with notes in their current state.
 
     Notes come from the notes table rather than the log, so text that was since
@@ -128,8 +130,15 @@ def _replayed_event(workshop_id: str, row: sqlite3.Row) -> Event | None:
         if row["id"] is None:  # the note has been deleted since
             return None
         data["note"] = Note.from_row(row).to_dict()
-    return Event(workshop_id, row["seq"], row["type"], data, row["group_id"], bool(row["shared"]),
-                 bool(row["facilitator_only"]))
+    return Event(
+        workshop_id,
+        row["seq"],
+        row["type"],
+        data,
+        row["group_id"],
+        bool(row["shared"]),
+        bool(row["facilitator_only"]),
+    )
 
 
 async def _is_shared(db: Database, workshop_id: str) -> bool:
@@ -253,10 +262,16 @@ async def themes(db: Database, workshop_id: str) -> list[dict[str, Any]]:
         [workshop_id],
     )
     return [
-        {"id": row["id"], "prompt_id": row["prompt_id"], "group_id": row["group_id"],
-         "label": row["label"], "keywords": json.loads(row["keywords"]),
-         "representatives": json.loads(row["representatives"]), "edited": bool(row["edited"]),
-         "note_ids": sorted(int(n) for n in (row["note_ids"] or "").split(",") if n)}
+        {
+            "id": row["id"],
+            "prompt_id": row["prompt_id"],
+            "group_id": row["group_id"],
+            "label": row["label"],
+            "keywords": json.loads(row["keywords"]),
+            "representatives": json.loads(row["representatives"]),
+            "edited": bool(row["edited"]),
+            "note_ids": sorted(int(n) for n in (row["note_ids"] or "").split(",") if n),
+        }
         for row in rows
     ]
 
@@ -283,3 +298,8 @@ async def actions(db: Database, workshop_id: str) -> list[dict[str, Any]]:
         [workshop_id],
     )
     return [dict(row) for row in rows]
+
+
+async def created_at(db: Database, workshop_id: str) -> str:
+    row = (await db.execute("select created_at from workshops where id = ?", [workshop_id])).first()
+    return str(row["created_at"]) if row else ""

@@ -34,22 +34,39 @@ def theme_payload(conn: sqlite3.Connection, theme_id: int) -> dict[str, Any]:
         "select id, prompt_id, group_id, label, keywords, edited from themes where id = ?",
         [theme_id],
     ).fetchone()
-    note_ids = [r[0] for r in conn.execute(
-        "select note_id from theme_notes where theme_id = ? order by note_id", [theme_id])]
-    return {"id": row["id"], "prompt_id": row["prompt_id"], "group_id": row["group_id"],
-            "label": row["label"], "keywords": json.loads(row["keywords"]),
-            "note_ids": note_ids, "edited": bool(row["edited"])}
+    note_ids = [
+        r[0]
+        for r in conn.execute(
+            "select note_id from theme_notes where theme_id = ? order by note_id", [theme_id]
+        )
+    ]
+    return {
+        "id": row["id"],
+        "prompt_id": row["prompt_id"],
+        "group_id": row["group_id"],
+        "label": row["label"],
+        "keywords": json.loads(row["keywords"]),
+        "note_ids": note_ids,
+        "edited": bool(row["edited"]),
+    }
 
 
-def themes_in_scope(conn: sqlite3.Connection, workshop_id: str, prompt_id: int,
-                    group_id: int | None) -> list[int]:
-    return [r[0] for r in conn.execute(
-        "select id from themes where workshop_id = ? and prompt_id = ? and group_id is ?"
-        " order by position, id", [workshop_id, prompt_id, group_id])]
+def themes_in_scope(
+    conn: sqlite3.Connection, workshop_id: str, prompt_id: int, group_id: int | None
+) -> list[int]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "select id from themes where workshop_id = ? and prompt_id = ? and group_id is ?"
+            " order by position, id",
+            [workshop_id, prompt_id, group_id],
+        )
+    ]
 
 
-def apply_analysis(principal: Principal, prompt_id: int, group_id: int | None,
-                   drafts: list[ThemeDraft]) -> Change:
+def apply_analysis(
+    principal: Principal, prompt_id: int, group_id: int | None, drafts: list[ThemeDraft]
+) -> Change:
     """Replace the untouched themes of a prompt (and group) with a fresh analysis."""
     workshop_id = principal.workshop_id
 
@@ -57,23 +74,33 @@ def apply_analysis(principal: Principal, prompt_id: int, group_id: int | None,
         _forget_untouched(conn, workshop_id, prompt_id, group_id)
         position = len(themes_in_scope(conn, workshop_id, prompt_id, group_id))
         for offset, draft in enumerate(drafts):
-            theme_id = _insert_theme(conn, workshop_id, prompt_id, group_id, position + offset,
-                                     draft.label, draft.keywords, draft.representatives)
+            theme_id = _insert_theme(
+                conn,
+                workshop_id,
+                prompt_id,
+                group_id,
+                position + offset,
+                draft.label,
+                draft.keywords,
+                draft.representatives,
+            )
             conn.executemany(
                 "insert or ignore into theme_notes (theme_id, note_id)"
                 " select ?, id from notes where id = ? and workshop_id = ?",
                 [(theme_id, note_id, workshop_id) for note_id in draft.note_ids],
             )
-        themes = [theme_payload(conn, t)
-                  for t in themes_in_scope(conn, workshop_id, prompt_id, group_id)]
+        themes = [
+            theme_payload(conn, t) for t in themes_in_scope(conn, workshop_id, prompt_id, group_id)
+        ]
         data = {"prompt_id": prompt_id, "group_id": group_id, "themes": themes}
         return [append_event(conn, workshop_id, ev.THEMES_REPLACED, data)]
 
     return change
 
 
-def _forget_untouched(conn: sqlite3.Connection, workshop_id: str, prompt_id: int,
-                      group_id: int | None) -> None:
+def _forget_untouched(
+    conn: sqlite3.Connection, workshop_id: str, prompt_id: int, group_id: int | None
+) -> None:
     untouched = """
         select t.id from themes t where t.workshop_id = ? and t.prompt_id = ? and t.edited = 0
         and not exists (select 1 from votes v where v.theme_id = t.id)
@@ -82,8 +109,10 @@ def _forget_untouched(conn: sqlite3.Connection, workshop_id: str, prompt_id: int
     if group_id is None:
         conn.execute(f"delete from themes where id in ({untouched})", [workshop_id, prompt_id])
         return
-    conn.execute(f"delete from themes where id in ({untouched} and t.group_id = ?)",
-                 [workshop_id, prompt_id, group_id])
+    conn.execute(
+        f"delete from themes where id in ({untouched} and t.group_id = ?)",
+        [workshop_id, prompt_id, group_id],
+    )
     # This group's notes leave untouched all-group themes: they are analysed on their own now.
     conn.execute(
         f"delete from theme_notes where theme_id in ({untouched} and t.group_id is null)"
@@ -92,15 +121,34 @@ def _forget_untouched(conn: sqlite3.Connection, workshop_id: str, prompt_id: int
     )
 
 
-def _insert_theme(conn: sqlite3.Connection, workshop_id: str, prompt_id: int,
-                  group_id: int | None, position: int, label: str, keywords: list[str],
-                  representatives: list[int], edited: bool = False) -> int:
-    return int(conn.execute(
-        "insert into themes (workshop_id, prompt_id, group_id, position, label, keywords,"
-        " representatives, edited, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
-        [workshop_id, prompt_id, group_id, position, label, json.dumps(keywords),
-         json.dumps(representatives), int(edited), now_iso()],
-    ).fetchone()[0])
+def _insert_theme(
+    conn: sqlite3.Connection,
+    workshop_id: str,
+    prompt_id: int,
+    group_id: int | None,
+    position: int,
+    label: str,
+    keywords: list[str],
+    representatives: list[int],
+    edited: bool = False,
+) -> int:
+    return int(
+        conn.execute(
+            "insert into themes (workshop_id, prompt_id, group_id, position, label, keywords,"
+            " representatives, edited, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+            [
+                workshop_id,
+                prompt_id,
+                group_id,
+                position,
+                label,
+                json.dumps(keywords),
+                json.dumps(representatives),
+                int(edited),
+                now_iso(),
+            ],
+        ).fetchone()[0]
+    )
 
 
 # ---- a facilitator's edits ---------------------------------------------------------
@@ -129,8 +177,11 @@ def merge_themes(principal: Principal, theme_id: int, into_id: int) -> Change:
             conn.execute(f"update {table} set theme_id = ? where theme_id = ?", [into_id, theme_id])
         conn.execute("delete from themes where id = ?", [theme_id])
         conn.execute("update themes set edited = 1 where id = ?", [into_id])
-        return [_removed(conn, principal, theme_id, source["prompt_id"]),
-                _updated(conn, principal, into_id), votes_event(conn, principal, into_id)]
+        return [
+            _removed(conn, principal, theme_id, source["prompt_id"]),
+            _updated(conn, principal, into_id),
+            votes_event(conn, principal, into_id),
+        ]
 
     return change
 
@@ -143,11 +194,21 @@ def split_theme(principal: Principal, theme_id: int, note_ids: list[int], label:
         current = set(theme_payload(conn, theme_id)["note_ids"])
         if not set(note_ids) <= current or not 0 < len(set(note_ids)) < len(current):
             raise invalid("split off some, not all, of the theme's own notes")
-        new_id = _insert_theme(conn, principal.workshop_id, source["prompt_id"],
-                               source["group_id"], source["position"], label, [], [],
-                               edited=True)
-        conn.executemany("update theme_notes set theme_id = ? where note_id = ?",
-                         [(new_id, note_id) for note_id in note_ids])
+        new_id = _insert_theme(
+            conn,
+            principal.workshop_id,
+            source["prompt_id"],
+            source["group_id"],
+            source["position"],
+            label,
+            [],
+            [],
+            edited=True,
+        )
+        conn.executemany(
+            "update theme_notes set theme_id = ? where note_id = ?",
+            [(new_id, note_id) for note_id in note_ids],
+        )
         conn.execute("update themes set edited = 1 where id = ?", [theme_id])
         return [_updated(conn, principal, theme_id), _updated(conn, principal, new_id)]
 
@@ -158,19 +219,25 @@ def move_note(principal: Principal, note_id: int, theme_id: int | None) -> Chang
     """Put a note into another theme of its prompt, or (theme_id None) into no theme."""
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
-        note = conn.execute("select prompt_id from notes where id = ? and workshop_id = ?",
-                            [note_id, principal.workshop_id]).fetchone()
+        note = conn.execute(
+            "select prompt_id from notes where id = ? and workshop_id = ?",
+            [note_id, principal.workshop_id],
+        ).fetchone()
         if note is None:
             raise not_found("note")
-        if theme_id is not None and _theme_row(
-                conn, principal.workshop_id, theme_id)["prompt_id"] != note["prompt_id"]:
+        if (
+            theme_id is not None
+            and _theme_row(conn, principal.workshop_id, theme_id)["prompt_id"] != note["prompt_id"]
+        ):
             raise invalid("a note can move only to a theme of its own prompt")
-        old = conn.execute("select theme_id from theme_notes where note_id = ?",
-                           [note_id]).fetchone()
+        old = conn.execute(
+            "select theme_id from theme_notes where note_id = ?", [note_id]
+        ).fetchone()
         conn.execute("delete from theme_notes where note_id = ?", [note_id])
         if theme_id is not None:
-            conn.execute("insert into theme_notes (theme_id, note_id) values (?, ?)",
-                         [theme_id, note_id])
+            conn.execute(
+                "insert into theme_notes (theme_id, note_id) values (?, ?)", [theme_id, note_id]
+            )
         touched = {t for t in (old[0] if old else None, theme_id) if t is not None}
         conn.executemany("update themes set edited = 1 where id = ?", [(t,) for t in touched])
         return [_updated(conn, principal, t) for t in sorted(touched)]
@@ -193,26 +260,38 @@ def delete_theme(principal: Principal, theme_id: int) -> Change:
 
 
 def _theme_row(conn: sqlite3.Connection, workshop_id: str, theme_id: int) -> sqlite3.Row:
-    row = conn.execute("select * from themes where id = ? and workshop_id = ?",
-                       [theme_id, workshop_id]).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "select * from themes where id = ? and workshop_id = ?", [theme_id, workshop_id]
+    ).fetchone()
     if row is None:
         raise not_found("theme")
     return row
 
 
 def _updated(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> ev.Event:
-    return append_event(conn, principal.workshop_id, ev.THEME_UPDATED,
-                        {"theme": theme_payload(conn, theme_id)})
+    return append_event(
+        conn, principal.workshop_id, ev.THEME_UPDATED, {"theme": theme_payload(conn, theme_id)}
+    )
 
 
-def _removed(conn: sqlite3.Connection, principal: Principal, theme_id: int,
-             prompt_id: int) -> ev.Event:
-    return append_event(conn, principal.workshop_id, ev.THEME_REMOVED,
-                        {"theme_id": theme_id, "prompt_id": prompt_id})
+def _removed(
+    conn: sqlite3.Connection, principal: Principal, theme_id: int, prompt_id: int
+) -> ev.Event:
+    return append_event(
+        conn,
+        principal.workshop_id,
+        ev.THEME_REMOVED,
+        {"theme_id": theme_id, "prompt_id": prompt_id},
+    )
 
 
 def votes_event(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> ev.Event:
     """The live total of one theme, for facilitator screens only."""
     total = conn.execute("select count(*) from votes where theme_id = ?", [theme_id]).fetchone()[0]
-    return append_event(conn, principal.workshop_id, ev.VOTES_CHANGED,
-                        {"theme_id": theme_id, "votes": total}, facilitator_only=True)
+    return append_event(
+        conn,
+        principal.workshop_id,
+        ev.VOTES_CHANGED,
+        {"theme_id": theme_id, "votes": total},
+        facilitator_only=True,
+    )

@@ -13,7 +13,6 @@ import logging
 
 from analysis.embed import Embedder, get_embedder
 from analysis.summarize import summarize_themes
-
 from workshop.models import Note
 from workshop.theme_commands import ThemeDraft
 
@@ -65,8 +64,9 @@ class Theming:
             try:
                 await asyncio.to_thread(embedder.embed, batch)
             except Exception:
-                log.exception("embedding %d notes failed; they will be embedded on demand",
-                              len(batch))
+                log.exception(
+                    "embedding %d notes failed; they will be embedded on demand", len(batch)
+                )
 
     async def cluster(self, prompt_id: int, notes: list[Note], k: int | None) -> list[ThemeDraft]:
         """Themes of one prompt's notes; notes that fit no theme are left out."""
@@ -76,8 +76,12 @@ class Theming:
         texts = [note.text for note in notes]
         result = await asyncio.to_thread(summarize_themes, texts, k=k, embedder=embedder)
         return [
-            ThemeDraft(prompt_id, theme.label, list(theme.keywords),
-                       [notes[i].id for i in theme.indices],
-                       [notes[i].id for i in theme.representatives])
+            ThemeDraft(
+                prompt_id,
+                theme.label,
+                list(theme.keywords),
+                [notes[i].id for i in theme.indices],
+                [notes[i].id for i in theme.representatives],
+            )
             for theme in result.themes
         ]

@@ -15,14 +15,14 @@ def text_field(value: Any, name: str, max_chars: int, *, required: bool = True) 
         return None
     if not isinstance(value, str):
         raise invalid(f"{name} must be text")
-    value = value.strip()
-    if not value:
+    text: str = value.strip()
+    if not text:
         if not required:
             return None
         raise invalid(f"{name} must not be empty", "empty")
-    if len(value) > max_chars:
+    if len(text) > max_chars:
         raise invalid(f"{name} is longer than {max_chars} characters", "too_long")
-    return value
+    return text
 
 
 def note_text(value: Any, max_chars: int) -> str:

@@ -112,7 +112,12 @@ async def themes(request: Request) -> Response:
     await request.app.state.review.run_analysis(principal, body)
     found = await store.themes(talkoot_of(request).db, workshop_id)
     scope = body.get("prompt_id")
-    return JSONResponse({"themes": [
-        {key: theme[key] for key in ("id", "prompt_id", "label", "keywords", "note_ids")}
-        for theme in found if scope is None or theme["prompt_id"] == scope
-    ]})
+    return JSONResponse(
+        {
+            "themes": [
+                {key: theme[key] for key in ("id", "prompt_id", "label", "keywords", "note_ids")}
+                for theme in found
+                if scope is None or theme["prompt_id"] == scope
+            ]
+        }
+    )

@@ -26,8 +26,9 @@ def cast_vote(principal: Principal, theme_id: int) -> Change:
             [principal.participant_id, prompt_id],
         ).fetchone()[0]
         if spent >= workshop["dots"]:
-            raise TalkootError("no_dots_left",
-                               f"all {workshop['dots']} dots of this prompt are spent", 409)
+            raise TalkootError(
+                "no_dots_left", f"all {workshop['dots']} dots of this prompt are spent", 409
+            )
         conn.execute(
             "insert into votes (workshop_id, participant_id, prompt_id, theme_id, created_at)"
             " values (?, ?, ?, ?, ?)",
@@ -53,8 +54,9 @@ def retract_vote(principal: Principal, theme_id: int) -> Change:
     return change
 
 
-def add_action(principal: Principal, theme_id: int, what: str, owner: str | None,
-               due: str | None) -> Change:
+def add_action(
+    principal: Principal, theme_id: int, what: str, owner: str | None, due: str | None
+) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         if not principal.is_facilitator and not _participants_may_add_actions(conn, principal):
             raise forbidden("the facilitator has not opened actions to participants")
@@ -62,8 +64,15 @@ def add_action(principal: Principal, theme_id: int, what: str, owner: str | None
         row = conn.execute(
             "insert into actions (workshop_id, theme_id, what, owner, due, participant_id,"
             " created_at) values (?, ?, ?, ?, ?, ?, ?) returning id",
-            [principal.workshop_id, theme_id, what, owner, due, principal.participant_id,
-             now_iso()],
+            [
+                principal.workshop_id,
+                theme_id,
+                what,
+                owner,
+                due,
+                principal.participant_id,
+                now_iso(),
+            ],
         ).fetchone()
         conn.execute("update themes set edited = 1 where id = ?", [theme_id])
         action = action_payload(conn, row["id"])
@@ -74,8 +83,10 @@ def add_action(principal: Principal, theme_id: int, what: str, owner: str | None
 
 def delete_action(principal: Principal, action_id: int) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
-        row = conn.execute("select * from actions where id = ? and workshop_id = ?",
-                           [action_id, principal.workshop_id]).fetchone()
+        row = conn.execute(
+            "select * from actions where id = ? and workshop_id = ?",
+            [action_id, principal.workshop_id],
+        ).fetchone()
         if row is None:
             raise not_found("action")
         if not principal.is_facilitator and row["participant_id"] != principal.participant_id:
@@ -88,13 +99,16 @@ def delete_action(principal: Principal, action_id: int) -> Change:
 
 
 def action_payload(conn: sqlite3.Connection, action_id: int) -> dict[str, Any]:
-    row = conn.execute("select id, theme_id, what, owner, due from actions where id = ?",
-                       [action_id]).fetchone()
+    row = conn.execute(
+        "select id, theme_id, what, owner, due from actions where id = ?", [action_id]
+    ).fetchone()
     return dict(row)
 
 
 def _voting_workshop(conn: sqlite3.Connection, workshop_id: str) -> sqlite3.Row:
-    row = conn.execute("select phase, dots from workshops where id = ?", [workshop_id]).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "select phase, dots from workshops where id = ?", [workshop_id]
+    ).fetchone()
     if row is None:
         raise not_found("workshop")
     if row["phase"] != "vote":
@@ -103,14 +117,16 @@ def _voting_workshop(conn: sqlite3.Connection, workshop_id: str) -> sqlite3.Row:
 
 
 def _prompt_of_theme(conn: sqlite3.Connection, workshop_id: str, theme_id: int) -> int:
-    row = conn.execute("select prompt_id from themes where id = ? and workshop_id = ?",
-                       [theme_id, workshop_id]).fetchone()
+    row = conn.execute(
+        "select prompt_id from themes where id = ? and workshop_id = ?", [theme_id, workshop_id]
+    ).fetchone()
     if row is None:
         raise not_found("theme")
     return int(row["prompt_id"])
 
 
 def _participants_may_add_actions(conn: sqlite3.Connection, principal: Principal) -> bool:
-    row = conn.execute("select participant_actions from workshops where id = ?",
-                       [principal.workshop_id]).fetchone()
+    row = conn.execute(
+        "select participant_actions from workshops where id = ?", [principal.workshop_id]
+    ).fetchone()
     return bool(row and row["participant_actions"])
