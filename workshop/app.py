@@ -18,6 +18,7 @@ from workshop.live import command_table
 from workshop.pages import build_environment, error_page
 from workshop.review_service import Review
 from workshop.routes import build_routes
+from workshop.series_service import Series
 from workshop.service import Talkoot
 from workshop.settings import Settings
 from workshop.theming import Theming
@@ -37,6 +38,7 @@ def create_app(settings: Settings) -> Starlette:
             talkoot = Talkoot(settings, db, Hub(settings.ws_queue_size), theming)
             app.state.talkoot = talkoot
             app.state.review = Review(talkoot)
+            app.state.series = Series(talkoot)
             app.state.commands = command_table(talkoot, app.state.review)
             try:
                 yield

@@ -133,6 +133,21 @@ MIGRATIONS: list[str] = [
     -- A note belongs to one theme at most.
     create unique index theme_notes_one_theme on theme_notes(note_id);
     """,
+    """
+    -- A series groups workshops (one per region, say) so that their themes can be compared.
+    create table series (
+        id text primary key,
+        title text not null,
+        token_hash text not null unique,
+        created_at text not null
+    );
+    create table series_workshops (
+        series_id text not null references series(id) on delete cascade,
+        workshop_id text not null references workshops(id) on delete cascade,
+        position integer not null,
+        primary key (series_id, workshop_id)
+    ) without rowid;
+    """,
 ]
 
 

@@ -62,6 +62,16 @@ def build_environment() -> Environment:
     return env
 
 
+def render_fragment(
+    request: Request, template: str, context: dict[str, Any], language: str
+) -> Response:
+    """A piece of a page (no layout), in the given language: fetched and shown by a script."""
+    i18n.use_language(language)
+    env: Environment = request.app.state.templates
+    html = env.get_template(template).render(request=request, lang=language, **context)
+    return HTMLResponse(html, headers={**PAGE_HEADERS, "Cache-Control": "no-store"})
+
+
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200,
            fallback_language: str = i18n.DEFAULT_LANGUAGE) -> Response:
     """Render in the negotiated language, remembering an explicit ?lang= choice."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from workshop import pages, views
+from workshop import pages, series_views, summary_views, views
 from workshop.live import live_endpoint
 
 
@@ -16,6 +16,8 @@ def build_routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/j/{code}", pages.join_page, name="join_code"),
         Route("/w/{workshop_id}", pages.board_page, name="board"),
         Route("/d/{workshop_id}", pages.dashboard_page, name="dashboard"),
+        Route("/d/{workshop_id}/summary", summary_views.summary_page, name="summary"),
+        Route("/series/{series_id}", series_views.series_page, name="series"),
         Route("/qr/{code}.svg", pages.join_qr, name="join_qr"),
         Route("/healthz", views.healthz, name="healthz"),
         Route("/api/workshops", views.create_workshop, methods=["POST"], name="api_create"),
@@ -46,6 +48,31 @@ def build_routes() -> list[Route | WebSocketRoute | Mount]:
         ),
         Route(
             "/api/workshops/{workshop_id}/themes", views.themes, methods=["POST"], name="api_themes"
+        ),
+        Route(
+            "/api/workshops/{workshop_id}/summary",
+            summary_views.workshop_summary,
+            methods=["GET"],
+            name="api_summary",
+        ),
+        Route("/api/series", series_views.create_series, methods=["POST"], name="api_series"),
+        Route(
+            "/api/series/{series_id}/workshops",
+            series_views.add_workshops,
+            methods=["POST"],
+            name="api_series_add",
+        ),
+        Route(
+            "/api/series/{series_id}/themes",
+            series_views.compare,
+            methods=["GET"],
+            name="api_series_themes",
+        ),
+        Route(
+            "/api/series/{series_id}/summary",
+            summary_views.series_summary,
+            methods=["GET"],
+            name="api_series_summary",
         ),
         WebSocketRoute("/ws", live_endpoint, name="live"),
         Mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static"),

@@ -1,0 +1,154 @@
+"""Summary downloads, the summary page and series, end to end against a real server."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import httpx
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tests.helpers import connect, create_workshop, join
+from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
+
+
+@pytest.fixture
+async def finished(live_server):
+    """A workshop after review and voting: two themes, votes, an action, one named author."""
+    created = create_workshop(live_server.url, title="Länsi-Uusimaa: työ")
+    facilitator = await connect(live_server.ws_url, created["facilitator_token"])
+    named = join(live_server.url, created["code"], name="Máret Ŋuolja")
+    voter = await connect(live_server.ws_url, named["participant_token"])
+    prompt = created["prompts"][0]["id"]
+    for text in TRANSPORT + MENTAL_HEALTH:
+        await voter.command("note.add", prompt_id=prompt, text=text)
+    await facilitator.command("themes.run", prompt_id=prompt, themes=2)
+    themes = (await facilitator.receive_until("themes.replaced"))["themes"]
+    await facilitator.command("theme.rename", theme_id=themes[0]["id"], label="<b>Liikenne</b>")
+    await facilitator.command("phase.set", phase="vote")
+    await voter.command("vote.cast", theme_id=themes[1]["id"])
+    await facilitator.command(
+        "action.add", theme_id=themes[1]["id"], what="Kimppakyydit", owner="Lohja"
+    )
+    await voter.close()
+    await facilitator.close()
+    return {**created, "participant": named, "themes": themes}
+
+
+def get(live_server, workshop, fmt, token):
+    return httpx.get(
+        f"{live_server.url}/api/workshops/{workshop['id']}/summary",
+        params={"format": fmt},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+
+
+async def test_every_download_opens_in_the_library_that_reads_it(live_server, finished):
+    token = finished["facilitator_token"]
+    answers = {
+        fmt: get(live_server, finished, fmt, token)
+        for fmt in ("md", "csv", "json", "docx", "xlsx", "pdf")
+    }
+    assert {fmt: a.status_code for fmt, a in answers.items()} == dict.fromkeys(answers, 200)
+    assert all("attachment" in a.headers["content-disposition"] for a in answers.values())
+
+    data = json.loads(answers["json"].content)
+    assert data["title"] == "Länsi-Uusimaa: työ"
+    section = data["prompts"][0]
+    assert sum(t["size"] for t in section["themes"]) + len(section["unsorted"]) == 12
+    assert [t["votes"] for t in section["themes"]] == [1, 0]
+    assert section["themes"][0]["actions"][0]["what"] == "Kimppakyydit"
+
+    rows = list(csv.reader(io.StringIO(answers["csv"].content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 13
+    assert "Máret Ŋuolja" in {cell for row in rows for cell in row}
+
+    assert r"\<b\>Liikenne\</b\>" in answers["md"].text
+    document = Document(io.BytesIO(answers["docx"].content))
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert "<b>Liikenne</b>" in cells
+    workbook = load_workbook(io.BytesIO(answers["xlsx"].content))
+    assert len(workbook.sheetnames) == 3
+    pdf_text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(answers["pdf"].content)).pages
+    )
+    assert "Kimppakyydit" in pdf_text
+
+
+async def test_participants_see_the_summary_only_when_published(live_server, finished):
+    participant = finished["participant"]["participant_token"]
+    assert get(live_server, finished, "html", participant).status_code == 403
+    facilitator = await connect(live_server.ws_url, finished["facilitator_token"])
+    await facilitator.command("summary.publish", published=True)
+    await facilitator.close()
+    fragment = get(live_server, finished, "html", participant)
+    assert fragment.status_code == 200
+    assert "&lt;b&gt;Liikenne&lt;/b&gt;" in fragment.text
+    assert "<b>Liikenne" not in fragment.text
+    assert "<svg" in fragment.text
+
+
+def test_summary_page_and_bad_requests(live_server, finished):
+    token = finished["facilitator_token"]
+    page = httpx.get(f"{live_server.url}/d/{finished['id']}/summary", params={"token": token})
+    assert page.status_code == 200
+    assert "Kimppakyydit" in page.text and "format=docx" in page.text
+    assert get(live_server, finished, "exe", token).json()["error"]["code"] == "invalid"
+    assert get(live_server, finished, "md", "forged").status_code == 401
+    other = create_workshop(live_server.url)
+    assert get(live_server, finished, "md", other["facilitator_token"]).status_code == 404
+    by_query = httpx.get(
+        f"{live_server.url}/api/workshops/{finished['id']}/summary",
+        params={"format": "md", "token": token},
+    )
+    assert by_query.status_code == 200
+
+
+async def test_a_series_compares_workshops(live_server):
+    first = create_workshop(live_server.url, title="Lohja")
+    second = create_workshop(live_server.url, title="Karkkila")
+    for workshop, texts in ((first, TRANSPORT + MENTAL_HEALTH), (second, MENTAL_HEALTH)):
+        person = join(live_server.url, workshop["code"])
+        client = await connect(live_server.ws_url, person["participant_token"])
+        for text in texts:
+            await client.command("note.add", prompt_id=workshop["prompts"][0]["id"], text=text)
+        await client.close()
+    members = [
+        {"id": w["id"], "facilitator_token": w["facilitator_token"]} for w in (first, second)
+    ]
+    url = f"{live_server.url}/api/series"
+    forged = [{**members[0], "facilitator_token": second["facilitator_token"]}]
+    assert httpx.post(url, json={"title": "TEKO", "workshops": forged}).status_code == 403
+    created = httpx.post(url, json={"title": "TEKO syksy", "workshops": members})
+    assert created.status_code == 201
+    series = created.json()
+    auth = {"Authorization": f"Bearer {series['token']}"}
+    compared = httpx.get(
+        f"{url}/{series['id']}/themes", params={"themes": 2}, headers=auth, timeout=60
+    ).json()
+    assert [w["title"] for w in compared["workshops"]] == ["Lohja", "Karkkila"]
+    assert sum(t["total"] for t in compared["themes"]) <= 18
+    assert {t["spread"] for t in compared["themes"]} <= {"common", "local", "some"}
+    assert any(t["counts"][first["id"]] and t["counts"][second["id"]] for t in compared["themes"])
+    page = httpx.get(series["url"], timeout=60)
+    assert page.status_code == 200 and "Karkkila" in page.text
+    download = httpx.get(
+        f"{url}/{series['id']}/summary",
+        params={"format": "xlsx", "themes": 2},
+        headers=auth,
+        timeout=60,
+    )
+    assert download.status_code == 200
+    assert httpx.get(f"{url}/{series['id']}/themes").status_code == 401
+    assert (
+        httpx.get(
+            f"{url}/{series['id']}/themes",
+            headers={"Authorization": f"Bearer {first['facilitator_token']}"},
+        ).status_code
+        == 401
+    )

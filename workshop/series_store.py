@@ -1,0 +1,55 @@
+"""Queries for series of workshops."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from workshop.db import Database
+from workshop.store import now_iso
+
+
+@dataclass(frozen=True)
+class SeriesWorkshop:
+    id: str
+    title: str
+    language: str
+
+
+async def series_for_token_hash(db: Database, token_hash: str) -> tuple[str, str] | None:
+    """(series id, title) for a series token, or None."""
+    row = (
+        await db.execute("select id, title from series where token_hash = ?", [token_hash])
+    ).first()
+    return (row["id"], row["title"]) if row else None
+
+
+async def workshops_of(db: Database, series_id: str) -> list[SeriesWorkshop]:
+    rows = await db.execute(
+        "select w.id, w.title, w.language from series_workshops s"
+        " join workshops w on w.id = s.workshop_id where s.series_id = ? order by s.position",
+        [series_id],
+    )
+    return [SeriesWorkshop(row["id"], row["title"], row["language"]) for row in rows]
+
+
+def insert_series(
+    conn: sqlite3.Connection, series_id: str, title: str, token_hash: str, workshop_ids: list[str]
+) -> None:
+    conn.execute(
+        "insert into series (id, title, token_hash, created_at) values (?, ?, ?, ?)",
+        [series_id, title, token_hash, now_iso()],
+    )
+    add_workshops(conn, series_id, workshop_ids)
+
+
+def add_workshops(conn: sqlite3.Connection, series_id: str, workshop_ids: list[str]) -> None:
+    """Append workshops to a series; one already in it stays where it is."""
+    start = conn.execute(
+        "select count(*) from series_workshops where series_id = ?", [series_id]
+    ).fetchone()[0]
+    conn.executemany(
+        "insert or ignore into series_workshops (series_id, workshop_id, position)"
+        " values (?, ?, ?)",
+        [(series_id, wid, start + offset) for offset, wid in enumerate(workshop_ids)],
+    )

@@ -1,0 +1,90 @@
+"""HTTP handlers for series: create, add workshops, compare (JSON and page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from workshop.errors import invalid
+from workshop.pages import render
+from workshop.review_service import MAX_THEMES
+from workshop.security import bearer_token
+from workshop.series_service import Comparison, Series
+from workshop.views import json_body
+
+
+def series_of(request: Request) -> Series:
+    return request.app.state.series  # type: ignore[no-any-return]
+
+
+def token_of(request: Request) -> str | None:
+    """The bearer token, or ?token= for links a browser follows (pages, downloads)."""
+    return bearer_token(request.headers.get("authorization")) or request.query_params.get("token")
+
+
+def theme_count(request: Request) -> int | None:
+    raw = request.query_params.get("themes")
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_THEMES:
+        raise invalid(f"themes must be a whole number from 1 to {MAX_THEMES}")
+    return int(raw)
+
+
+async def create_series(request: Request) -> Response:
+    organiser = bearer_token(request.headers.get("authorization"))
+    created = await series_of(request).create(await json_body(request), organiser)
+    root = str(request.base_url).rstrip("/")
+    created["url"] = f"{root}/series/{created['id']}?token={created['token']}"
+    return JSONResponse(created, status_code=201)
+
+
+async def add_workshops(request: Request) -> Response:
+    series_id = request.path_params["series_id"]
+    await series_of(request).add_workshops(series_id, token_of(request), await json_body(request))
+    return Response(status_code=204)
+
+
+async def compare(request: Request) -> Response:
+    comparison = await comparison_for(request)
+    return JSONResponse(comparison_json(comparison))
+
+
+async def series_page(request: Request) -> Response:
+    comparison = await comparison_for(request)
+    language = comparison.workshops[0].language if comparison.workshops else "fi"
+    context = {
+        "comparison": comparison,
+        "token": token_of(request),
+        "series_id": request.path_params["series_id"],
+    }
+    return render(request, "series.html", context, 200, language)
+
+
+async def comparison_for(request: Request) -> Comparison:
+    series = series_of(request)
+    series_id = request.path_params["series_id"]
+    title = await series.authenticate(series_id, token_of(request))
+    return await series.compare(series_id, title, theme_count(request))
+
+
+def comparison_json(comparison: Comparison) -> dict[str, Any]:
+    count = len(comparison.workshops)
+    return {
+        "title": comparison.title,
+        "workshops": [{"id": w.id, "title": w.title} for w in comparison.workshops],
+        "themes": [
+            {
+                "label": t.label,
+                "keywords": t.keywords,
+                "total": t.total,
+                "counts": t.counts,
+                "spread": t.spread(count),
+                "representatives": t.representatives,
+            }
+            for t in comparison.themes
+        ],
+        "notes": len(comparison.notes),
+    }
