@@ -5,9 +5,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -119,8 +120,12 @@ BROWSER_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator:
+def browser() -> Iterator[Browser]:
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
@@ -133,11 +138,11 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def new_context(browser) -> Iterator:  # type: ignore[no-untyped-def]
+def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
     """Make browser contexts (separate storage, like separate devices); all closed at teardown."""
-    made = []
+    made: list[BrowserContext] = []
 
-    def make(**options: object):  # type: ignore[no-untyped-def]
+    def make(**options: Any) -> BrowserContext:
         options.setdefault("locale", "en-GB")
         context = browser.new_context(**options)
         context.set_default_timeout(5000)

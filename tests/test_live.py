@@ -67,6 +67,23 @@ async def test_group_isolation_until_shared(live_server, workshop):
         await close_all(clients)
 
 
+async def test_a_late_participant_gets_earlier_notes_of_other_groups_once_shared(
+    live_server, workshop
+):
+    aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    await aino.command("note.add", prompt_id=workshop["prompt"], text="ennen jakoa")
+    await aino.close()
+    facilitator = await connect(live_server.ws_url, workshop["facilitator_token"])
+    await facilitator.command("sharing.set", shared=True)
+    await facilitator.close()
+    cecilia = await connect(live_server.ws_url, workshop["people"]["cecilia"]["participant_token"])
+    try:
+        snapshot = await cecilia.receive_until("notes.snapshot")
+        assert [n["text"] for n in snapshot["notes"]] == ["ennen jakoa"]
+    finally:
+        await cecilia.close()
+
+
 async def test_facilitator_sees_every_group(live_server, workshop):
     clients = await open_all(live_server, workshop)
     try:

@@ -182,6 +182,9 @@ class LiveConnection:
         )
         for event in replay:
             await self._send_event(event)
+        if state["shared"]:
+            # Notes other groups posted before sharing began are in no replayable event.
+            await self._send_shared_notes()
         if principal.is_facilitator:
             await self._send(ev.dumps(await talkoot.presence(principal.workshop_id)))
 

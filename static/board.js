@@ -1,0 +1,518 @@
+// The participant's board: prompts, a note form per prompt, the group's notes, live.
+const assets = JSON.parse(document.getElementById("assets").textContent);
+const [{ t, plural }, { LiveClient, storage, CLOSE_DELETED }] = await Promise.all([
+  import(assets["i18n.js"]),
+  import(assets["live.js"]),
+]);
+
+const MAX_CHARS = 500;
+const root = document.getElementById("board");
+const workshopId = root.dataset.workshopId;
+const $ = (id) => document.getElementById(id);
+
+/** Build an element; strings among the children become text nodes (never HTML). */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key in node && !key.includes("-")) node[key] = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children.filter((child) => child !== null && child !== undefined && child !== false));
+  return node;
+}
+
+const state = {
+  me: null,
+  groupId: null,
+  title: "",
+  code: "",
+  phase: null,
+  locked: false,
+  shared: false,
+  timer: { ends_at: null, seconds: null },
+  prompts: [],
+  groups: new Map(),
+  notes: new Map(),
+  ended: false,
+};
+const ui = { sections: new Map(), items: new Map(), editing: null, confirming: null, renderQueued: false };
+
+const auth = storage.get(`talkoot:participant:${workshopId}`);
+let live = null;
+
+function showMessage(text, link) {
+  const box = $("board-message");
+  box.replaceChildren(el("div", { class: "notice error" }, el("p", {}, text),
+    link ? el("p", {}, el("a", { class: "button", href: link.href }, link.text)) : null));
+}
+
+function setConnection(kind) {
+  const box = $("connection");
+  if (kind === "open" || kind === "none") box.replaceChildren();
+  else if (kind === "connecting") return; // the page says "Connecting…" until the first welcome
+  else box.replaceChildren(el("p", { class: "banner offline" }, t("offline")));
+}
+
+// ---- rendering -----------------------------------------------------------------
+
+function formatTime(seconds) {
+  const s = Math.max(0, seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
+}
+
+function groupName(id) {
+  return state.groups.get(id) || "";
+}
+
+function buildPrompts() {
+  const container = $("prompts");
+  container.replaceChildren();
+  ui.sections.clear();
+  ui.items.clear();
+  for (const prompt of state.prompts) {
+    const base = `p${prompt.id}`;
+    const textarea = el("textarea", {
+      id: `${base}-text`, name: "text", rows: 3, maxLength: MAX_CHARS,
+      "aria-describedby": `${base}-count ${base}-error`,
+    });
+    const counter = el("span", { id: `${base}-count`, class: "count" });
+    const button = el("button", { type: "submit" }, t("post"));
+    const lockedHint = el("p", { id: `${base}-locked`, class: "hint", hidden: true }, t("posting_locked"));
+    const error = el("p", { id: `${base}-error`, class: "field-error", hidden: true });
+    const form = el("form", { class: "post-form", novalidate: true },
+      el("label", { for: textarea.id }, t("write_note")), textarea,
+      el("div", { class: "form-row" }, counter, button), lockedHint, error);
+    const list = el("ul", { class: "notes" });
+    const empty = el("p", { class: "muted empty" }, t("no_notes"));
+    const section = el("section", { class: "prompt", "aria-labelledby": `${base}-heading`, "data-prompt-id": prompt.id },
+      el("h2", { id: `${base}-heading` }, prompt.text), list, empty, form);
+    container.append(section);
+    const parts = { section, list, empty, form, textarea, counter, button, lockedHint, error };
+    ui.sections.set(prompt.id, parts);
+    const updateCount = () => { counter.textContent = t("chars", { n: textarea.value.length, max: MAX_CHARS }); };
+    textarea.addEventListener("input", () => { updateCount(); hideError(error); });
+    updateCount();
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      post(prompt.id, parts);
+    });
+  }
+  renderLocked();
+}
+
+function renderHeader() {
+  $("workshop-title").textContent = state.title;
+  document.title = `${state.title} – Talkoot`;
+  const line = $("group-line");
+  line.textContent = t("your_group", { group: groupName(state.groupId) });
+  line.hidden = !state.groupId;
+  renderPhase();
+}
+
+function renderPhase() {
+  if (!state.phase) return;
+  $("phase-name").textContent = t(`phase.${state.phase}`);
+  $("phase-help").textContent = t(`help.${state.phase}`);
+}
+
+function renderLocked() {
+  $("locked-banner").hidden = !state.locked || state.ended;
+  for (const parts of ui.sections.values()) {
+    parts.button.disabled = state.locked || state.ended;
+    parts.lockedHint.hidden = !state.locked;
+    // A hidden element referenced by aria-describedby would still be read: refer to it only when shown.
+    const base = `p${parts.section.dataset.promptId}`;
+    parts.textarea.setAttribute("aria-describedby",
+      `${base}-count${state.locked ? ` ${base}-locked` : ""} ${base}-error`);
+  }
+}
+
+function scheduleRender() {
+  if (ui.renderQueued || ui.holdRender) return;
+  ui.renderQueued = true;
+  requestAnimationFrame(() => { ui.renderQueued = false; renderNotes(); saveCache(); });
+}
+
+// ---- a copy of the board in localStorage, so that a reload without network still shows it ----
+
+const cacheKey = auth ? `talkoot:board:${workshopId}:${auth.participant_id}` : null;
+let cacheTimer = 0;
+
+function saveCache() {
+  if (!cacheKey || state.ended || !state.prompts.length) return;
+  clearTimeout(cacheTimer);
+  cacheTimer = setTimeout(() => {
+    const { me, groupId, title, code, phase, locked, shared, timer, prompts } = state;
+    storage.set(cacheKey, { me, groupId, title, code, phase, locked, shared, timer, prompts,
+      groups: [...state.groups], notes: [...state.notes.values()] });
+  }, 300);
+}
+
+function loadCache() {
+  const cached = cacheKey && storage.get(cacheKey);
+  if (!cached || !Array.isArray(cached.prompts)) return;
+  const { groups, notes, ...rest } = cached;
+  Object.assign(state, rest);
+  state.groups = new Map(groups);
+  state.notes = new Map(notes.map((note) => [note.id, note]));
+  buildPrompts();
+  renderHeader();
+  renderLocked();
+  scheduleRender();
+}
+
+function forget() {
+  for (const key of [cacheKey, `talkoot:outbox:${workshopId}:${auth.participant_id}`, `talkoot:participant:${workshopId}`]) {
+    storage.remove(key);
+  }
+}
+
+/** The outbox as the lists should show it: pending notes, edits and deletions. */
+function pendingView() {
+  const adds = new Map();
+  const edits = new Map();
+  const deletes = new Set();
+  const claimed = new Set();
+  for (const entry of live ? live.outbox : []) {
+    if (entry.type === "note.add") {
+      // Sent already and its note has arrived (the ack is still on its way): show the note only.
+      if (entry.sent) {
+        const match = [...state.notes.values()].find((n) => n.participant_id === state.me && !claimed.has(n.id)
+          && n.prompt_id === entry.prompt_id && n.text === entry.text.trim());
+        if (match) { claimed.add(match.id); continue; }
+      }
+      if (!adds.has(entry.prompt_id)) adds.set(entry.prompt_id, []);
+      adds.get(entry.prompt_id).push(entry);
+    } else if (entry.type === "note.edit") edits.set(entry.note_id, entry);
+    else if (entry.type === "note.delete") deletes.add(entry.note_id);
+  }
+  return { adds, edits, deletes };
+}
+
+function visible(note) {
+  return !note.hidden && (note.group_id === state.groupId || state.shared);
+}
+
+function renderNotes() {
+  const pending = pendingView();
+  const byPrompt = new Map();
+  for (const note of state.notes.values()) {
+    if (!visible(note) || pending.deletes.has(note.id)) continue;
+    if (!byPrompt.has(note.prompt_id)) byPrompt.set(note.prompt_id, []);
+    byPrompt.get(note.prompt_id).push(note);
+  }
+  const seen = new Set();
+  for (const [promptId, parts] of ui.sections) {
+    const notes = (byPrompt.get(promptId) || []).sort((a, b) => a.id - b.id);
+    const wanted = notes.map((note) => {
+      const edit = pending.edits.get(note.id);
+      return noteItem(`n${note.id}`, {
+        note, text: edit ? edit.text.trim() : note.text, pending: Boolean(edit), hold: edit?.hold,
+      });
+    });
+    for (const entry of pending.adds.get(promptId) || []) {
+      wanted.push(noteItem(`c${entry.cid}`, { note: null, text: entry.text.trim(), pending: true, hold: entry.hold }));
+    }
+    const list = parts.list;
+    wanted.forEach((item, index) => {
+      seen.add(item.dataset.key);
+      if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+    });
+    while (list.children.length > wanted.length) list.lastElementChild.remove();
+    parts.empty.hidden = wanted.length > 0;
+  }
+  for (const key of ui.items.keys()) if (!seen.has(key)) ui.items.delete(key);
+}
+
+/** The <li> of one note, reused between renders and rebuilt only when its content changes. */
+function noteItem(key, { note, text, pending, hold }) {
+  const own = !note || note.participant_id === state.me;
+  const editing = note && ui.editing === note.id;
+  const confirming = note && ui.confirming === note.id;
+  const otherGroup = note && note.group_id !== state.groupId;
+  const author = own ? t("you") : note.author || t("anonymous");
+  const signature = JSON.stringify([text, author, pending, hold, own, otherGroup && groupName(note.group_id), editing, confirming, state.ended]);
+  let item = ui.items.get(key);
+  if (item && item.dataset.signature === signature) return item;
+  const hadFocus = item && item.contains(document.activeElement) ? document.activeElement.dataset.action : null;
+  if (!item) {
+    item = el("li", { "data-key": key });
+    ui.items.set(key, item);
+  }
+  item.dataset.signature = signature;
+  item.className = `note${own ? " own" : ""}${pending ? " pending" : ""}`;
+  if (note) item.dataset.noteId = note.id; else item.removeAttribute("data-note-id");
+  const textId = `${key}-text`;
+  if (editing) {
+    item.replaceChildren(editForm(note, text));
+    return item;
+  }
+  const meta = el("p", { class: "note-meta" }, el("span", { class: "author" }, author));
+  if (otherGroup) meta.append(" · ", el("span", { class: "group-tag" }, t("group_label", { group: groupName(note.group_id) })));
+  if (pending) meta.append(" ", el("span", { class: "badge pending-badge" }, hold ? t("pending_locked") : t("pending")));
+  item.replaceChildren(el("p", { class: "note-text", id: textId }, text), meta);
+  if (own && note && !pending && !state.ended) {
+    item.append(el("div", { class: "note-actions" },
+      el("button", { type: "button", class: "small secondary", "data-action": "edit", "aria-describedby": textId,
+        onclick: () => { ui.editing = note.id; ui.confirming = null; renderNotes(); item.querySelector("textarea")?.focus(); } }, t("edit")),
+      el("button", { type: "button", class: `small ${confirming ? "danger" : "secondary"}`, "data-action": "delete", "aria-describedby": textId,
+        onclick: () => removeNote(note) }, confirming ? t("confirm_delete") : t("delete"))));
+  }
+  if (hadFocus) item.querySelector(`[data-action="${hadFocus}"]`)?.focus();
+  return item;
+}
+
+function editForm(note, text) {
+  const id = `edit-${note.id}`;
+  const textarea = el("textarea", { id, rows: 3, maxLength: MAX_CHARS, value: text, "aria-describedby": `${id}-error` });
+  const error = el("p", { id: `${id}-error`, class: "field-error", hidden: true });
+  const close = () => {
+    ui.editing = null;
+    renderNotes();
+    ui.items.get(`n${note.id}`)?.querySelector('[data-action="edit"]')?.focus();
+  };
+  const form = el("form", { class: "edit-form", novalidate: true },
+    el("label", { for: id }, t("edit_note")), textarea, error,
+    el("div", { class: "form-row" },
+      el("button", { type: "submit", class: "small" }, t("save")),
+      el("button", { type: "button", class: "small secondary", onclick: close }, t("cancel"))));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = textarea.value.trim();
+    if (!value) { error.textContent = t("err.empty"); error.hidden = false; textarea.focus(); return; }
+    if (value !== note.text) live.send("note.edit", { note_id: note.id, text: value });
+    close();
+  });
+  textarea.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+  return form;
+}
+
+function removeNote(note) {
+  if (ui.confirming !== note.id) {
+    ui.confirming = note.id;
+    renderNotes();
+    setTimeout(() => { if (ui.confirming === note.id) { ui.confirming = null; renderNotes(); } }, 5000);
+    return;
+  }
+  ui.confirming = null;
+  live.send("note.delete", { note_id: note.id });
+  renderNotes();
+  ui.sections.get(note.prompt_id)?.textarea.focus();
+}
+
+function post(promptId, parts) {
+  const text = parts.textarea.value.trim();
+  hideError(parts.error);
+  if (state.locked || state.ended) return;
+  if (!text) return showFormError(parts, t("err.empty"));
+  if (text.length > MAX_CHARS) return showFormError(parts, t("err.too_long"));
+  live.send("note.add", { prompt_id: promptId, text });
+  parts.textarea.value = "";
+  parts.textarea.dispatchEvent(new Event("input"));
+  renderNotes();
+  parts.textarea.focus();
+}
+
+function hideError(element) {
+  element.hidden = true;
+  element.textContent = ""; // an empty description, as aria-describedby still reads hidden text
+}
+
+function showFormError(parts, message) {
+  parts.error.textContent = message;
+  parts.error.hidden = false;
+  parts.textarea.setAttribute("aria-invalid", "true");
+  parts.textarea.focus();
+  parts.textarea.addEventListener("input", () => parts.textarea.removeAttribute("aria-invalid"), { once: true });
+}
+
+// ---- announcements (polite, short, never the whole stream) ---------------------------
+
+const announcer = { groups: [], timer: 0 };
+
+function say(message) {
+  const region = $("announcer");
+  region.textContent = "";
+  setTimeout(() => { region.textContent = message; }, 50);
+}
+
+function announceNote(note) {
+  announcer.groups.push(groupName(note.group_id));
+  clearTimeout(announcer.timer);
+  announcer.timer = setTimeout(() => {
+    const groups = announcer.groups;
+    announcer.groups = [];
+    say(groups.length === 1 ? t("new_note_from", { group: groups[0] }) : plural("new_notes", groups.length));
+  }, 1500);
+}
+
+// ---- timer ----------------------------------------------------------------------------
+
+const clock = { last: null };
+
+function tickTimer() {
+  const box = $("timer");
+  const endsAt = state.timer?.ends_at;
+  if (!endsAt || !live) {
+    box.hidden = true;
+    clock.last = null;
+    return;
+  }
+  const remaining = Math.max(0, Math.min(state.timer.seconds || Infinity, Math.ceil((endsAt - live.now()) / 1000)));
+  box.hidden = false;
+  const value = $("timer-value");
+  const text = remaining > 0 ? formatTime(remaining) : t("time_up");
+  if (value.textContent !== text) value.textContent = text;
+  box.classList.toggle("ending", remaining > 0 && remaining <= 60);
+  if (clock.last !== null) {
+    if (clock.last > 60 && remaining <= 60 && remaining > 0) say(t("timer_minute"));
+    if (clock.last > 0 && remaining === 0) say(t("timer_up"));
+  }
+  clock.last = remaining;
+}
+
+// ---- protocol -------------------------------------------------------------------------
+
+function upsert(note) {
+  if (!note) return;
+  if (note.hidden) state.notes.delete(note.id);
+  else state.notes.set(note.id, note);
+}
+
+const handlers = {
+  welcome(msg, since) {
+    const w = msg.workshop;
+    if (since > 0 && w.shared && !state.shared) {
+      live.resync(); // results were shared while we were away: rebuild from the start
+      return;
+    }
+    if (since === 0) {
+      state.notes.clear();
+      ui.holdRender = true; // keep showing the old list until the replay is complete
+    }
+    Object.assign(state, {
+      me: msg.participant_id, groupId: msg.group_id, title: w.title, code: w.code, phase: w.phase,
+      locked: w.locked, shared: w.shared, timer: w.timer,
+    });
+    state.groups = new Map(w.groups.map((g) => [g.id, g.name]));
+    const changed = JSON.stringify(w.prompts) !== JSON.stringify(state.prompts);
+    state.prompts = w.prompts;
+    if (changed) buildPrompts();
+    renderHeader();
+    renderLocked();
+    if (!state.locked) live.resume(); // notes held back while posting was paused
+    clock.last = null;
+    tickTimer();
+    scheduleRender();
+  },
+  event(msg, replayed) {
+    switch (msg.type) {
+      case "note.added":
+      case "note.updated":
+        upsert(msg.note);
+        if (msg.type === "note.added" && !replayed && msg.note && !msg.note.hidden && msg.note.participant_id !== state.me
+            && visible(msg.note)) announceNote(msg.note);
+        break;
+      case "note.deleted":
+        state.notes.delete(msg.note_id);
+        break;
+      case "note.hidden":
+        if (msg.hidden) state.notes.delete(msg.note_id);
+        else upsert(msg.note);
+        break;
+      case "notes.snapshot":
+        state.notes.clear();
+        for (const note of msg.notes) upsert(note);
+        break;
+      case "sharing.changed":
+        state.shared = msg.shared;
+        if (!state.shared) for (const [id, note] of state.notes) if (note.group_id !== state.groupId) state.notes.delete(id);
+        break;
+      case "phase.changed":
+        state.phase = msg.phase;
+        renderPhase();
+        if (!replayed) say(t("phase_now", { phase: t(`phase.${msg.phase}`) }));
+        break;
+      case "timer.changed":
+        state.timer = msg.timer;
+        clock.last = null;
+        tickTimer();
+        if (!replayed && msg.timer.ends_at) say(t("timer_started", { time: formatTime(msg.timer.seconds || 0) }));
+        break;
+      case "posting.changed":
+        state.locked = msg.locked;
+        renderLocked();
+        if (!state.locked) live.resume();
+        break;
+      default:
+        return;
+    }
+    scheduleRender();
+  },
+  ack(msg, entry) {
+    if (msg.note) upsert(msg.note);
+    const parts = entry?.type === "note.add" ? ui.sections.get(entry.prompt_id) : null;
+    if (parts) hideError(parts.error);
+    if (entry?.type === "note.delete") state.notes.delete(entry.note_id);
+    scheduleRender();
+  },
+  error(msg, entry) {
+    if (!entry) return undefined;
+    const promptId = entry.prompt_id ?? state.notes.get(entry.note_id)?.prompt_id;
+    const parts = ui.sections.get(promptId);
+    const known = ["too_long", "empty", "locked", "rate_limited", "forbidden", "not_found"];
+    const message = t(`err.${known.includes(msg.code) ? msg.code : "other"}`);
+    if (parts) { parts.error.textContent = message; parts.error.hidden = false; }
+    scheduleRender();
+    if (msg.code === "locked") return "hold";
+    if (msg.code === "rate_limited") return "later";
+    // Refused for good: give the text back so nothing typed is lost.
+    if (parts && entry.type === "note.add" && !parts.textarea.value) {
+      parts.textarea.value = entry.text;
+      parts.textarea.dispatchEvent(new Event("input"));
+    }
+    return undefined;
+  },
+  synced() {
+    ui.holdRender = false;
+    scheduleRender();
+  },
+  status(kind) {
+    if (kind !== "open" && ui.holdRender) { ui.holdRender = false; scheduleRender(); }
+    if (state.ended) return;
+    setConnection(kind === "open" ? "open" : kind === "connecting" ? "connecting" : "offline");
+    root.classList.toggle("is-offline", kind !== "open");
+  },
+  closed(code) {
+    state.ended = true;
+    setConnection("none");
+    renderLocked();
+    forget();
+    state.notes.clear();
+    if (code === CLOSE_DELETED) showMessage(t("deleted"));
+    else showMessage(t("bad_token"), { href: state.code ? `/j/${state.code}` : "/join", text: t("join_again") });
+    scheduleRender();
+  },
+};
+
+if (!auth || !auth.participant_token) {
+  setConnection("none");
+  showMessage(t("no_token"), { href: "/join", text: t("join_link") });
+} else {
+  live = new LiveClient({
+    token: auth.participant_token,
+    outboxKey: `talkoot:outbox:${workshopId}:${auth.participant_id}`,
+    handlers,
+  });
+  loadCache();
+  live.start();
+  setInterval(tickTimer, 250);
+  // A handle for debugging and the browser tests (read-only use).
+  globalThis.talkootBoard = { live, state };
+}

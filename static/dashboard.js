@@ -1,0 +1,239 @@
+// The facilitator's dashboard: steer the workshop and watch every group's notes live.
+const assets = JSON.parse(document.getElementById("assets").textContent);
+const [{ t, plural, readJson }, { LiveClient, storage, CLOSE_DELETED }] = await Promise.all([
+  import(assets["i18n.js"]),
+  import(assets["live.js"]),
+]);
+
+const data = readJson("dashboard-data");
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key in node && !key.includes("-")) node[key] = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+const state = { phase: null, locked: false, shared: false, timer: { ends_at: null }, notes: new Map(), ended: false };
+const items = new Map();
+let renderQueued = false;
+
+storage.set(`talkoot:facilitator:${data.workshop_id}`, data.token);
+
+function formatTime(seconds) {
+  const s = Math.max(0, seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
+}
+
+function showError(message) {
+  const box = $("control-error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+// ---- controls ----------------------------------------------------------------------
+
+for (const button of document.querySelectorAll(".stepper .step")) {
+  button.addEventListener("click", () => live.send("phase.set", { phase: button.dataset.phase }));
+}
+
+$("timer-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("timer-minutes");
+  const minutes = Number(input.value);
+  if (!Number.isFinite(minutes) || minutes < 1 || minutes > 240) {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", "control-error");
+    showError(t("err_minutes"));
+    input.focus();
+    return;
+  }
+  input.removeAttribute("aria-invalid");
+  showError("");
+  live.send("timer.set", { seconds: Math.round(minutes * 60) });
+});
+$("timer-stop").addEventListener("click", () => live.send("timer.set", { seconds: 0 }));
+$("lock-toggle").addEventListener("click", () => live.send("posting.set", { locked: !state.locked }));
+$("share-toggle").addEventListener("change", (event) => live.send("sharing.set", { shared: event.target.checked }));
+
+const dialog = $("qr-dialog");
+$("qr-show").addEventListener("click", () => dialog.showModal());
+dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
+dialog.addEventListener("close", () => $("qr-show").focus());
+
+$("copy-link").addEventListener("click", async () => {
+  const input = $("dashboard-link");
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(input.value);
+    copied = true;
+  } catch {
+    input.select();
+    try { copied = document.execCommand("copy"); } catch { copied = false; }
+  }
+  $("copy-status").textContent = copied ? t("copied") : t("copy_failed");
+});
+
+function renderControls() {
+  for (const button of document.querySelectorAll(".stepper .step")) {
+    if (button.dataset.phase === state.phase) button.setAttribute("aria-current", "step");
+    else button.removeAttribute("aria-current");
+  }
+  $("posting-state").textContent = state.locked ? t("posting_locked") : t("posting_open");
+  $("lock-toggle").textContent = state.locked ? t("unlock") : t("lock");
+  $("share-toggle").checked = state.shared;
+}
+
+function tickTimer() {
+  const value = $("timer-value");
+  let text = "–";
+  if (state.timer?.ends_at) {
+    const remaining = Math.max(0, Math.min(state.timer.seconds || Infinity,
+      Math.ceil((state.timer.ends_at - live.now()) / 1000)));
+    text = remaining > 0 ? formatTime(remaining) : t("time_up");
+  }
+  if (value.textContent !== text) value.textContent = text;
+}
+
+// ---- notes ---------------------------------------------------------------------------
+
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => { renderQueued = false; renderNotes(); });
+}
+
+function noteItem(note) {
+  const signature = JSON.stringify([note.text, note.author, note.hidden]);
+  let item = items.get(note.id);
+  if (item && item.dataset.signature === signature) return item;
+  const hadFocus = item && item.contains(document.activeElement);
+  if (!item) {
+    item = el("li", { "data-note-id": note.id });
+    items.set(note.id, item);
+  }
+  item.dataset.signature = signature;
+  item.className = `note${note.hidden ? " is-hidden" : ""}`;
+  const textId = `note-${note.id}-text`;
+  const meta = el("p", { class: "note-meta" }, el("span", { class: "author" }, note.author || t("anonymous")));
+  if (note.hidden) meta.append(" ", el("span", { class: "badge hidden-badge" }, t("hidden")));
+  const toggle = el("button", {
+    type: "button", class: "small secondary", "aria-describedby": textId,
+    onclick: () => live.send("note.hide", { note_id: note.id, hidden: !note.hidden }),
+  }, note.hidden ? t("unhide") : t("hide"));
+  item.replaceChildren(el("p", { class: "note-text", id: textId }, note.text), meta, el("div", { class: "note-actions" }, toggle));
+  if (hadFocus) toggle.focus();
+  return item;
+}
+
+function renderNotes() {
+  const lists = new Map();
+  for (const list of document.querySelectorAll("ul.notes[data-prompt-id]")) {
+    lists.set(`${list.dataset.promptId}-${list.dataset.groupId}`, { list, notes: [] });
+  }
+  let hidden = 0;
+  for (const note of state.notes.values()) {
+    if (note.hidden) hidden += 1;
+    lists.get(`${note.prompt_id}-${note.group_id}`)?.notes.push(note);
+  }
+  for (const [key, { list, notes }] of lists) {
+    notes.sort((a, b) => a.id - b.id);
+    const wanted = notes.map(noteItem);
+    wanted.forEach((item, index) => {
+      if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+    });
+    while (list.children.length > wanted.length) list.lastElementChild.remove();
+    const count = document.querySelector(`[data-count-for="${key}"]`);
+    if (count) count.textContent = `(${notes.length})`;
+  }
+  for (const id of items.keys()) if (!state.notes.has(id)) items.delete(id);
+  const total = state.notes.size;
+  $("note-total").textContent = plural("notes_total", total) + (hidden ? `, ${t("hidden_total", { n: hidden })}` : "");
+}
+
+// ---- protocol ----------------------------------------------------------------------------
+
+function setConnection(kind) {
+  const box = $("connection");
+  if (kind === "open" || kind === "none") box.replaceChildren();
+  else if (kind === "offline") box.replaceChildren(el("p", { class: "banner offline" }, t("offline")));
+}
+
+const live = new LiveClient({
+  token: data.token,
+  handlers: {
+    welcome(msg, since) {
+      const w = msg.workshop;
+      if (since === 0) state.notes.clear();
+      Object.assign(state, { phase: w.phase, locked: w.locked, shared: w.shared, timer: w.timer });
+      renderControls();
+      tickTimer();
+      scheduleRender();
+    },
+    event(msg) {
+      switch (msg.type) {
+        case "note.added":
+        case "note.updated":
+        case "note.hidden":
+          if (msg.note) state.notes.set(msg.note.id, msg.note);
+          break;
+        case "note.deleted":
+          state.notes.delete(msg.note_id);
+          break;
+        case "phase.changed":
+          state.phase = msg.phase;
+          break;
+        case "timer.changed":
+          state.timer = msg.timer;
+          tickTimer();
+          break;
+        case "posting.changed":
+          state.locked = msg.locked;
+          break;
+        case "sharing.changed":
+          state.shared = msg.shared;
+          break;
+        case "presence":
+          for (const group of msg.groups) {
+            const count = document.querySelector(`#presence [data-group-id="${group.id}"] .presence-count`);
+            if (count) count.textContent = t("presence", { online: group.online, joined: group.joined });
+          }
+          return;
+        default:
+          return;
+      }
+      renderControls();
+      scheduleRender();
+    },
+    ack(msg) {
+      if (msg.note) state.notes.set(msg.note.id, msg.note);
+      showError("");
+      scheduleRender();
+    },
+    error(msg, entry) {
+      if (entry) showError(t("err_command", { message: msg.message }));
+      renderControls(); // undo an optimistic checkbox
+      return msg.code === "rate_limited" ? "later" : undefined;
+    },
+    status(kind) {
+      if (!state.ended) setConnection(kind === "open" ? "open" : kind === "offline" ? "offline" : "connecting");
+    },
+    closed(code) {
+      state.ended = true;
+      setConnection("none");
+      $("dash-message").replaceChildren(el("p", { class: "notice error" }, code === CLOSE_DELETED ? t("deleted") : t("bad_token")));
+    },
+  },
+});
+live.start();
+setInterval(tickTimer, 250);
+globalThis.talkootDashboard = { live, state };

@@ -1,0 +1,28 @@
+// UI strings come from the page's <script type="application/json" id="i18n"> block,
+// rendered by the server in the chosen language; scripts hold no UI text of their own.
+
+function readJson(id) {
+  const element = document.getElementById(id);
+  if (!element) return {};
+  try { return JSON.parse(element.textContent); } catch { return {}; }
+}
+
+const strings = readJson("i18n");
+
+/** The string for `key` with {placeholders} filled in. */
+export function t(key, params = {}) {
+  const text = typeof strings[key] === "string" ? strings[key] : key;
+  return fill(text, params);
+}
+
+/** A plural string: the block holds [singular, plural] with {n}; fi, sv and en have two forms. */
+export function plural(key, n, params = {}) {
+  const forms = Array.isArray(strings[key]) ? strings[key] : [key, key];
+  return fill(n === 1 ? forms[0] : forms[1], { n, ...params });
+}
+
+function fill(text, params) {
+  return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
+}
+
+export { readJson };

@@ -1,0 +1,613 @@
+"""The browser side end to end: real Chromium (Playwright, sync API) against a real server.
+
+Facilitator and participants each get their own browser context, i.e. their own storage,
+like separate devices. Every check waits with Playwright's auto-retrying expect().
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute, expect
+
+from tests.conftest import LiveServer
+from tests.helpers import create_workshop, join
+
+pytestmark = pytest.mark.browser
+
+expect.set_options(timeout=5000)
+
+PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+JS_ERRORS: list[str] = []
+NewContext = Callable[..., BrowserContext]
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors() -> Iterator[None]:
+    """Uncaught exceptions and CSP violations in any page fail the test."""
+    JS_ERRORS.clear()
+    yield
+    assert JS_ERRORS == []
+
+
+def open_page(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    page.on("pageerror", lambda error: JS_ERRORS.append(f"{page.url}: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            JS_ERRORS.append(f"{page.url}: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.goto(url)
+    return page
+
+
+def board_for(context: BrowserContext, base_url: str, joined: dict[str, Any]) -> Page:
+    """Open the board of a participant who joined through the API (the token put in storage)."""
+    stored = {
+        key: joined[key]
+        for key in ("participant_token", "participant_id", "group_id", "workshop_id")
+    }
+    key = f"talkoot:participant:{joined['workshop_id']}"
+    context.add_init_script(
+        f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(stored))});"
+    )
+    page = open_page(context, f"{base_url}/w/{joined['workshop_id']}?lang=en")
+    expect_connected(page)
+    return page
+
+
+def expect_connected(page: Page) -> None:
+    expect(page.locator("#phase-name")).not_to_have_text("…")
+    expect(page.locator("#connection")).to_be_empty()
+
+
+def prompt_section(page: Page, prompt: str) -> Locator:
+    return page.locator("section.prompt").filter(
+        has=page.get_by_role("heading", name=prompt, exact=True)
+    )
+
+
+def post(page: Page, prompt: str, text: str, tap: bool = False) -> None:
+    section = prompt_section(page, prompt)
+    section.get_by_label("Your note").fill(text)
+    button = section.get_by_role("button", name="Post")
+    button.tap() if tap else button.click()
+
+
+def board_note(page: Page, text: str) -> Locator:
+    return page.locator("li.note").filter(
+        has=page.locator(".note-text", has_text=re.compile(f"^{re.escape(text)}$"))
+    )
+
+
+def dash_column(page: Page, prompt_id: int, group_id: int) -> Locator:
+    return page.locator(f'ul.notes[data-prompt-id="{prompt_id}"][data-group-id="{group_id}"]')
+
+
+def group_id(workshop: dict[str, Any], name: str) -> int:
+    return int(next(g["id"] for g in workshop["groups"] if g["name"] == name))
+
+
+def api_notes(base_url: str, workshop: dict[str, Any]) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{base_url}/api/workshops/{workshop['id']}/notes",
+        timeout=10,
+        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+    )
+    assert response.status_code == 200
+    notes: list[dict[str, Any]] = response.json()["notes"]
+    return notes
+
+
+def seconds_shown(text: str) -> int:
+    minutes, seconds = text.split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+# ---- 1. creating a workshop ------------------------------------------------------------------
+
+
+def test_facilitator_creates_workshop_from_the_landing_page(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    page = open_page(
+        new_context(viewport={"width": 320, "height": 640}), f"{live_server.url}/?lang=en"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320  # no sideways scrolling
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Submitting without a title: the error sits next to the field and gets the focus.
+    page.get_by_role("button", name="Create the workshop").click()
+    title = page.get_by_label("Title")
+    expect(title).to_be_focused()
+    expect(title).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#title-error")).to_have_text("Give the workshop a title.")
+    assert "title-error" in (title.get_attribute("aria-describedby") or "")
+
+    title.fill("TEKO Lohja")
+    page.get_by_label("Language of the workshop").select_option("fi")
+    page.get_by_label("Template: information, interpretation, action").check()
+    expect(page.get_by_label("Prompt 1", exact=True)).to_have_value(
+        "Tieto: mitä tiedämme tilanteesta?"
+    )
+    page.get_by_label("Prompt 3", exact=True).fill("Toiminta: mitä teemme ensi viikolla?")
+    page.get_by_label("Group names").fill("Lohja, Karkkila")
+    page.get_by_label("Participants choose their group").check()
+    page.get_by_role("button", name="Create the workshop").click()
+
+    page.wait_for_url(re.compile(r"/d/[\w-]+\?token="))
+    code = page.locator("#join-code")
+    expect(code).to_have_text(re.compile(r"^[0-9A-Z]{4,10}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("TEKO Lohja")
+    expect(page.locator("#connection")).to_be_empty()
+    page.wait_for_function(
+        "() => document.querySelector('img.qr').naturalWidth > 0"
+    )  # the QR renders
+    page.get_by_role("button", name="Show QR code large").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(page.get_by_role("dialog").get_by_role("img")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(page.get_by_role("button", name="Show QR code large")).to_be_focused()
+
+    workshop_id = page.url.split("/d/")[1].split("?")[0]
+    token = page.url.split("token=")[1].split("&")[0]
+    assert (
+        json.loads(page.evaluate(f"localStorage.getItem('talkoot:facilitator:{workshop_id}')"))
+        == token
+    )
+    state = httpx.get(
+        f"{live_server.url}/api/workshops/{workshop_id}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    ).json()
+    assert state["code"] == code.inner_text()
+    assert state["language"] == "fi" and state["group_choice"] is True
+    assert [g["name"] for g in state["groups"]] == ["Lohja", "Karkkila"]
+    assert [p["text"] for p in state["prompts"]] == [
+        "Tieto: mitä tiedämme tilanteesta?",
+        "Tulkinta: mitä se tarkoittaa meille?",
+        "Toiminta: mitä teemme ensi viikolla?",
+    ]
+
+
+# ---- 2 and 3. live notes per group, phase and timer ---------------------------------------------
+
+
+def test_notes_reach_their_group_and_the_dashboard_only(
+    live_server: LiveServer, new_context: NewContext, artifacts_dir: Path
+) -> None:
+    url = live_server.url
+    workshop = create_workshop(
+        url,
+        title="Verkostopaja",
+        language="en",
+        prompts=["Strengths?", "Gaps?"],
+        groups=["Lohja", "Karkkila"],
+        group_choice=True,
+    )
+    lohja, karkkila = group_id(workshop, "Lohja"), group_id(workshop, "Karkkila")
+    first_prompt = workshop["prompts"][0]["id"]
+    dash = open_page(new_context(), workshop["dashboard_url"] + "&lang=en")
+    expect(dash.locator("#connection")).to_be_empty()
+
+    # Aino joins on a phone through the join page and picks Lohja.
+    aino = open_page(new_context(**PHONE), f"{url}/j/{workshop['code'].lower()}?lang=en")
+    aino.get_by_label("Your name (optional)").fill("Aino")
+    aino.get_by_label("Lohja").check()
+    aino.get_by_role("button", name="Join the workshop").tap()
+    aino.wait_for_url(f"**/w/{workshop['id']}")
+    expect_connected(aino)
+    expect(aino.locator("#group-line")).to_have_text("Your group: Lohja")
+    weight = aino.evaluate(
+        """() => [...performance.getEntriesByType('navigation'),
+                  ...performance.getEntriesByType('resource')]
+                 .reduce((sum, entry) => sum + entry.decodedBodySize, 0)"""
+    )
+    assert 20_000 < weight <= 60_000, f"the board loads {weight} bytes of HTML, CSS and JS"
+
+    # Kalle joins through the join page too and picks Karkkila; Bea is joined through the API.
+    kalle = open_page(new_context(), f"{url}/j/{workshop['code']}?lang=en")
+    kalle.get_by_label("Karkkila").check()
+    kalle.get_by_role("button", name="Join the workshop").click()
+    kalle.wait_for_url(f"**/w/{workshop['id']}")
+    expect_connected(kalle)
+    bea = board_for(new_context(), url, join(url, workshop["code"], group_id=lohja, name="Bea"))
+
+    presence = dash.locator("#presence")
+    expect(presence.locator(f'[data-group-id="{lohja}"]')).to_contain_text("2 online, 2 joined")
+    expect(presence.locator(f'[data-group-id="{karkkila}"]')).to_contain_text("1 online, 1 joined")
+
+    post(aino, "Strengths?", "Lohja: job coaches know employers", tap=True)
+    for page in (aino, bea):
+        expect(board_note(page, "Lohja: job coaches know employers")).to_have_count(1)
+    expect(board_note(bea, "Lohja: job coaches know employers")).to_contain_text("Aino")
+    expect(dash_column(dash, first_prompt, lohja)).to_contain_text(
+        "Lohja: job coaches know employers"
+    )
+    expect(bea.locator("#announcer")).to_have_text("New note from Lohja")
+
+    post(kalle, "Strengths?", "Karkkila: short distances")
+    expect(board_note(kalle, "Karkkila: short distances")).to_have_count(1)
+    expect(dash_column(dash, first_prompt, karkkila)).to_contain_text("Karkkila: short distances")
+
+    # A later Lohja note reaches Lohja; events arrive in order, so Karkkila's note
+    # would be here by now if it were (wrongly) sent to Lohja.
+    post(bea, "Gaps?", "Lohja: no evening courses")
+    for page in (aino, bea):
+        expect(board_note(page, "Lohja: no evening courses")).to_have_count(1)
+        expect(page.get_by_text("Karkkila: short distances")).to_have_count(0)
+    post(kalle, "Gaps?", "Karkkila: bus connections")
+    expect(board_note(kalle, "Karkkila: bus connections")).to_have_count(1)
+    for text in ("Lohja: job coaches know employers", "Lohja: no evening courses"):
+        expect(kalle.get_by_text(text)).to_have_count(0)
+    expect(aino.get_by_text("Karkkila: bus connections")).to_have_count(0)
+    expect(dash.locator("#note-total")).to_have_text("4 notes")
+    assert len(api_notes(url, workshop)) == 4
+
+    # Aino edits and deletes her own note; only her own notes offer that.
+    expect(board_note(aino, "Lohja: no evening courses").get_by_role("button")).to_have_count(0)
+    note_id = board_note(aino, "Lohja: job coaches know employers").get_attribute("data-note-id")
+    own = aino.locator(f'li[data-note-id="{note_id}"]')
+    own.get_by_role("button", name="Edit").tap()
+    own.get_by_label("Edit your note").fill("Lohja: job coaches know local employers")
+    own.get_by_role("button", name="Save").tap()
+    expect(board_note(bea, "Lohja: job coaches know local employers")).to_have_count(1)
+    expect(dash_column(dash, first_prompt, lohja)).to_contain_text(
+        "Lohja: job coaches know local employers"
+    )
+    edited = board_note(aino, "Lohja: job coaches know local employers")
+    edited.get_by_role("button", name="Delete").tap()
+    edited.get_by_role("button", name="Really delete?").tap()
+    expect(board_note(bea, "Lohja: job coaches know local employers")).to_have_count(0)
+    expect(board_note(aino, "Lohja: job coaches know local employers")).to_have_count(0)
+    expect(dash.locator("#note-total")).to_have_text("3 notes")
+
+    # Back on the join page, this device is offered its earlier place.
+    again = open_page(aino.context, f"{url}/j/{workshop['code']}")
+    expect(again.get_by_role("link", name="Continue as before")).to_have_attribute(
+        "href", f"/w/{workshop['id']}"
+    )
+    again.close()
+
+    # The phase and a timer set on the dashboard reach everyone.
+    dash.get_by_role("button", name="Ideas").click()
+    expect(dash.get_by_role("button", name="Ideas")).to_have_attribute("aria-current", "step")
+    for page in (aino, kalle):
+        expect(page.locator("#phase-name")).to_have_text("Ideas")
+        expect(page.locator("#phase-help")).to_have_text(
+            "Write your ideas, one short note at a time."
+        )
+    dash.get_by_label("Minutes").fill("2")
+    dash.get_by_role("button", name="Start timer").click()
+    timer = aino.locator("#timer-value")
+    expect(timer).to_be_visible()
+    expect(timer).to_have_text(re.compile(r"^[12]:\d\d$"))
+    first = seconds_shown(timer.inner_text())
+    assert 110 <= first <= 120
+    expect(timer).not_to_have_text(timer.inner_text(), timeout=3000)
+    assert seconds_shown(timer.inner_text()) < first
+    expect(kalle.locator("#timer-value")).to_have_text(re.compile(r"^[12]:\d\d$"))
+    aino.screenshot(path=str(artifacts_dir / "board-phone.png"), full_page=True)
+    dash.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
+
+    dash.get_by_role("button", name="Stop timer").click()
+    expect(aino.locator("#timer")).to_be_hidden()
+    aino.set_viewport_size({"width": 320, "height": 640})
+    assert aino.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+# ---- 4. offline and back ----------------------------------------------------------------------
+
+
+def test_note_written_offline_is_sent_once_when_back_online(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    url = live_server.url
+    workshop = create_workshop(
+        url, title="Offline", language="en", prompts=["Strengths?"], groups=["Lohja", "Karkkila"]
+    )
+    lohja = group_id(workshop, "Lohja")
+    dash = open_page(new_context(), workshop["dashboard_url"] + "&lang=en")
+    phone = new_context(**PHONE)
+    aino = board_for(phone, url, join(url, workshop["code"], group_id=lohja, name="Aino"))
+    bea = board_for(new_context(), url, join(url, workshop["code"], group_id=lohja, name="Bea"))
+    lohja_presence = dash.locator(f'#presence [data-group-id="{lohja}"]')
+    expect(lohja_presence).to_contain_text("2 online")
+
+    phone.set_offline(True)
+    expect(aino.locator("#connection")).to_contain_text("You are offline")
+    expect(aino.get_by_role("status").filter(has_text="You are offline")).to_be_visible()
+    # The server has seen the socket close: the dashboard counts one Lohja device fewer.
+    expect(lohja_presence).to_contain_text("1 online")
+
+    text = "Written in the basement"
+    post(aino, "Strengths?", text, tap=True)
+    pending = board_note(aino, text)
+    expect(pending).to_have_class(re.compile(r"\bpending\b"))
+    expect(pending).to_contain_text("Waiting to send")
+    outbox = aino.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('talkoot:outbox:'))"
+        ".map(k => JSON.parse(localStorage.getItem(k))).flat()"
+    )
+    assert [(e["type"], e["text"]) for e in outbox] == [("note.add", text)]
+    expect(board_note(bea, text)).to_have_count(0)
+
+    phone.set_offline(False)
+    expect(aino.locator("#connection")).to_be_empty(timeout=10000)
+    expect(board_note(aino, text)).not_to_have_class(re.compile(r"\bpending\b"))
+    expect(board_note(aino, text)).to_have_count(1)
+    expect(board_note(bea, text)).to_have_count(1)
+    expect(dash.locator("ul.notes").get_by_text(text)).to_have_count(1)
+    expect(lohja_presence).to_contain_text("2 online")
+    assert [n["text"] for n in api_notes(url, workshop)] == [text]
+    assert (
+        aino.evaluate(
+            "Object.keys(localStorage).filter(k => k.startsWith('talkoot:outbox:'))"
+            ".map(k => JSON.parse(localStorage.getItem(k))).flat().length"
+        )
+        == 0
+    )
+
+    # Written offline, but posting was paused meanwhile: the note waits until posting opens.
+    phone.set_offline(True)
+    expect(aino.locator("#connection")).to_contain_text("You are offline")
+    post(aino, "Strengths?", "Waits for the lock", tap=True)
+    dash.get_by_role("button", name="Pause posting").click()
+    expect(dash.locator("#posting-state")).to_have_text("Posting is paused.")
+    phone.set_offline(False)
+    held = board_note(aino, "Waits for the lock")
+    expect(held).to_contain_text("Waiting – posting is paused", timeout=10000)
+    expect(prompt_section(aino, "Strengths?").get_by_role("button", name="Post")).to_be_disabled()
+    dash.get_by_role("button", name="Open posting").click()
+    expect(held).not_to_have_class(re.compile(r"\bpending\b"))
+    expect(board_note(bea, "Waits for the lock")).to_have_count(1)
+    assert sorted(n["text"] for n in api_notes(url, workshop)) == sorted(
+        [text, "Waits for the lock"]
+    )
+
+
+# ---- 5. moderation, sharing, escaping, deletion ------------------------------------------
+
+
+def test_hiding_sharing_and_escaping(live_server: LiveServer, new_context: NewContext) -> None:
+    url = live_server.url
+    workshop = create_workshop(
+        url,
+        title="Paja <b>bold</b>",
+        language="en",
+        prompts=["Strengths?"],
+        groups=["Lohja", "Karkkila"],
+    )
+    lohja, karkkila = group_id(workshop, "Lohja"), group_id(workshop, "Karkkila")
+    dash = open_page(new_context(), workshop["dashboard_url"] + "&lang=en")
+    aino = board_for(
+        new_context(), url, join(url, workshop["code"], group_id=lohja, name="<i>Aino</i>")
+    )
+    bea = board_for(new_context(), url, join(url, workshop["code"], group_id=lohja))
+    kalle = board_for(new_context(**PHONE), url, join(url, workshop["code"], group_id=karkkila))
+    expect(aino.get_by_role("heading", level=1)).to_have_text("Paja <b>bold</b>")
+
+    nasty = "<b>bold</b> <script>window.pwned = 1</script> <img src=x onerror=window.pwned=2>"
+    post(aino, "Strengths?", nasty)
+    for page in (aino, bea, dash):
+        note = page.locator("li.note").filter(has_text="window.pwned = 1")
+        expect(note.locator(".note-text")).to_have_text(nasty)
+        expect(note.locator("b, script, img, i")).to_have_count(0)
+        assert page.evaluate("window.pwned") is None
+    expect(board_note(bea, nasty)).to_contain_text("<i>Aino</i>")
+
+    post(kalle, "Strengths?", "Karkkila idea")
+    expect(dash.locator("ul.notes").get_by_text("Karkkila idea")).to_have_count(1)
+
+    # Hiding: gone for the participants, dimmed and labelled on the dashboard.
+    dash_note = dash.locator("li.note").filter(has_text="window.pwned = 1")
+    dash_note.get_by_role("button", name="Hide").click()
+    expect(dash_note).to_have_class(re.compile(r"\bis-hidden\b"))
+    expect(dash_note.locator(".hidden-badge")).to_have_text("Hidden")
+    for page in (aino, bea):
+        expect(page.locator("li.note").filter(has_text="window.pwned = 1")).to_have_count(0)
+
+    # Sharing: everyone sees every group's notes, marked with the group's name.
+    dash.get_by_label("Share all groups' results with participants").check()
+    shared = board_note(aino, "Karkkila idea")
+    expect(shared).to_contain_text("Group Karkkila")
+    expect(board_note(bea, "Karkkila idea")).to_have_count(1)
+    expect(kalle.locator("li.note").filter(has_text="window.pwned = 1")).to_have_count(
+        0
+    )  # still hidden
+    dash_note.get_by_role("button", name="Show again").click()
+    expect(dash_note).not_to_have_class(re.compile(r"\bis-hidden\b"))
+    expect(board_note(kalle, nasty)).to_contain_text("Group Lohja")
+    expect(board_note(aino, nasty)).to_have_count(1)
+
+    dash.get_by_label("Share all groups' results with participants").uncheck()
+    expect(board_note(aino, "Karkkila idea")).to_have_count(0)
+    expect(board_note(kalle, nasty)).to_have_count(0)
+    expect(board_note(kalle, "Karkkila idea")).to_have_count(1)
+
+    # Locking posting disables the form with an explanation.
+    dash.get_by_role("button", name="Pause posting").click()
+    section = prompt_section(kalle, "Strengths?")
+    expect(section.get_by_role("button", name="Post")).to_be_disabled()
+    expect(section.get_by_text("Posting is paused by the facilitator.")).to_be_visible()
+    dash.get_by_role("button", name="Open posting").click()
+    expect(section.get_by_role("button", name="Post")).to_be_enabled()
+
+    # Deleting the workshop ends every board with a message (close code 4404).
+    response = httpx.delete(
+        f"{url}/api/workshops/{workshop['id']}",
+        timeout=10,
+        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+    )
+    assert response.status_code == 204
+    expect(kalle.get_by_role("alert")).to_contain_text("This workshop has been deleted.")
+    expect(dash.get_by_role("alert")).to_contain_text("This workshop has been deleted.")
+
+
+# ---- 6. a lost ack and a reload while disconnected ---------------------------------------
+
+
+def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """The socket is routed through Playwright: refused while `blocked`, and the first ack of a
+    note is swallowed and the connection cut, as when a phone loses the network at that moment."""
+    url = live_server.url
+    workshop = create_workshop(url, title="Flaky", language="en", prompts=["Strengths?"], groups=1)
+    route: dict[str, Any] = {"blocked": False, "swallowed": []}
+
+    def handle(ws: WebSocketRoute) -> None:
+        if route["blocked"]:
+            ws.close(code=1011, reason="test: no network")
+            return
+        server = ws.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            data = json.loads(message) if isinstance(message, str) else {}
+            if data.get("type") == "ack" and data.get("note") and not route["swallowed"]:
+                route["swallowed"].append(data["cid"])
+                ws.close(code=4000, reason="test: ack lost")
+                return
+            ws.send(message)
+
+        server.on_message(from_server)
+        ws.on_message(lambda message: server.send(message))
+
+    context = new_context(**PHONE)
+    context.route_web_socket(re.compile(r"/ws$"), handle)
+    page = board_for(context, url, join(url, workshop["code"], name="Aino"))
+
+    # The ack of this note never arrives; the client reconnects and sends it again, same cid.
+    post(page, "Strengths?", "Sent once, acked twice", tap=True)
+    expect(board_note(page, "Sent once, acked twice")).not_to_have_class(
+        re.compile(r"\bpending\b"), timeout=10000
+    )
+    assert len(route["swallowed"]) == 1
+    expect(board_note(page, "Sent once, acked twice")).to_have_count(1)
+    assert [n["text"] for n in api_notes(url, workshop)] == ["Sent once, acked twice"]
+
+    # No connection: the note waits in the outbox, also across a reload of the page.
+    route["blocked"] = True
+    page.evaluate("talkootBoard.live.drop()")
+    expect(page.locator("#connection")).to_contain_text("You are offline")
+    post(page, "Strengths?", "Written while cut off")
+    expect(board_note(page, "Written while cut off")).to_contain_text("Waiting to send")
+    page.reload()
+    expect(board_note(page, "Written while cut off")).to_contain_text("Waiting to send")
+    expect(page.locator("#connection")).to_contain_text("You are offline", timeout=10000)
+    route["blocked"] = False
+    expect(board_note(page, "Written while cut off")).not_to_have_class(
+        re.compile(r"\bpending\b"), timeout=15000
+    )
+    expect(page.locator("li.note")).to_have_count(2)
+    assert sorted(n["text"] for n in api_notes(url, workshop)) == [
+        "Sent once, acked twice",
+        "Written while cut off",
+    ]
+
+
+# ---- the organiser key, and boards without a valid token -------------------------------
+
+
+def test_organiser_key_is_asked_when_the_server_needs_it(
+    server_factory: Callable[..., LiveServer], new_context: NewContext
+) -> None:
+    server = server_factory(organiser_key="sekret-key")
+    page = open_page(new_context(), f"{server.url}/?lang=en")
+    key = page.get_by_label("Organiser key")
+    expect(key).to_be_hidden()
+    page.get_by_label("Title").fill("Keyed")
+    page.get_by_label("Group names").fill("Lohja")
+    page.get_by_role("button", name="Create the workshop").click()
+    expect(key).to_be_focused()
+    expect(page.locator("#organiser-key-error")).to_have_text("Enter the organiser key.")
+    key.fill("wrong")
+    page.get_by_role("button", name="Create the workshop").click()
+    expect(page.locator("#organiser-key-error")).to_have_text("The organiser key was not accepted.")
+    key.fill("sekret-key")
+    page.get_by_role("button", name="Create the workshop").click()
+    page.wait_for_url(re.compile(r"/d/[\w-]+\?token="))
+    expect(page.locator("#connection")).to_be_empty()
+
+
+def test_board_without_a_valid_token_sends_people_to_join(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    url = live_server.url
+    workshop = create_workshop(url, title="Tokens", language="en", groups=1)
+    context = new_context()
+    page = open_page(context, f"{url}/?lang=en")
+    page.get_by_label("Workshop code").fill(
+        f" {workshop['code'][:3].lower()}-{workshop['code'][3:]} "
+    )
+    page.get_by_role("button", name="Join", exact=True).click()
+    page.wait_for_url(f"**/j/{workshop['code']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tokens")
+
+    page.goto(f"{url}/w/{workshop['id']}?lang=en")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "You have not joined this workshop on this device."
+    )
+    expect(page.get_by_role("link", name="Join the workshop")).to_have_attribute("href", "/join")
+
+    fake = {
+        "participant_token": "not-a-real-token",
+        "participant_id": 1,
+        "group_id": 1,
+        "workshop_id": workshop["id"],
+    }
+    key = f"talkoot:participant:{workshop['id']}"
+    page.evaluate(f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(fake))})")
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Your access to this workshop is no longer valid."
+    )
+    expect(page.get_by_role("link", name="Join again")).to_have_attribute("href", "/join")
+    assert page.evaluate(f"localStorage.getItem({json.dumps(key)})") is None
+
+
+def test_sharing_turned_on_while_offline_shows_earlier_notes(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """Notes other groups posted before sharing began reach a board that was away then."""
+    url = live_server.url
+    workshop = create_workshop(url, title="Share later", language="en", prompts=["Strengths?"])
+    lohja, karkkila = group_id(workshop, "Lohja"), group_id(workshop, "Karkkila")
+    for group, text in ((lohja, "Lohja before"), (karkkila, "Karkkila before")):
+        token = join(url, workshop["code"], group_id=group)["participant_token"]
+        response = httpx.post(
+            f"{url}/api/workshops/{workshop['id']}/notes",
+            json={"prompt_id": workshop["prompts"][0]["id"], "text": text, "cid": f"c-{group}"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert response.status_code == 201
+    dash = open_page(new_context(), workshop["dashboard_url"] + "&lang=en")
+    phone = new_context(**PHONE)
+    aino = board_for(phone, url, join(url, workshop["code"], group_id=lohja))
+    expect(board_note(aino, "Lohja before")).to_have_count(1)
+    expect(board_note(aino, "Karkkila before")).to_have_count(0)
+
+    phone.set_offline(True)
+    expect(aino.locator("#connection")).to_contain_text("You are offline")
+    dash.get_by_label("Share all groups' results with participants").check()
+    expect(dash.get_by_label("Share all groups' results with participants")).to_be_checked()
+    phone.set_offline(False)
+    expect(board_note(aino, "Karkkila before")).to_contain_text("Group Karkkila", timeout=6000)
+    expect(board_note(aino, "Lohja before")).to_have_count(1)
