@@ -66,8 +66,8 @@ async def summary_page(request: Request) -> Response:
 
 
 def summary_context(summary: WorkshopSummary) -> dict[str, object]:
-    charts = {section.id: chart_svg(section) for section in summary.prompts if section.themes}
-    return {"summary": summary, "charts": charts, "formats": FORMATS}
+    """The template draws each chart while it renders, so the chart speaks the page's language."""
+    return {"summary": summary, "chart": chart_svg, "formats": FORMATS}
 
 
 async def download(summary: WorkshopSummary, fmt: str) -> Response:

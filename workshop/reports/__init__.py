@@ -29,8 +29,9 @@ _FORMATS: dict[str, tuple[str, str]] = {
 FORMATS: tuple[str, ...] = tuple(_FORMATS)
 
 # letters NFKD does not take apart (Sámi, Nordic) and their ASCII stand-ins
-_ASCII = str.maketrans({"đ": "d", "Đ": "D", "ŋ": "n", "Ŋ": "N", "ŧ": "t", "Ŧ": "T", "ø": "o",
-                        "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "þ": "th", "ð": "d"})
+_ASCII = str.maketrans(
+    {**dict(zip("đĐŋŊŧŦøØð", "dDnNtToOd", strict=True)), "æ": "ae", "Æ": "AE", "ß": "ss", "þ": "th"}
+)
 _UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -50,7 +51,7 @@ def slug(text: str, limit: int = 60) -> str:
 
 
 def _display_name(title: str, day: str, ext: str) -> str:
-    readable = _UNSAFE_IN_FILENAME.sub(" ", title).strip()[:80] or "workshop"
+    readable = " ".join(_UNSAFE_IN_FILENAME.sub(" ", title).split())[:80] or "workshop"
     return f"talkoot-{readable}-{day}.{ext}"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from workshop import i18n
 from workshop.reports.model import PromptSection
@@ -21,6 +21,7 @@ LEGEND_HEIGHT = 20.0
 END_LABEL_ROOM = 70.0  # room right of the longest bar for "123 notes"
 HATCH_SPACING = 3.5
 HATCH_WIDTH = 0.6
+PAGE_THEMES = 15  # 15 rows of 40 pt and the legend fit an A4 page under a heading
 FONT_DIR = Path(__file__).parent / "fonts"
 REGULAR_FONT = FONT_DIR / "DejaVuSans.ttf"  # covers Finnish, Swedish and Sámi letters
 BOLD_FONT = FONT_DIR / "DejaVuSans-Bold.ttf"
@@ -77,8 +78,15 @@ def _fit(text: str, width: float) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def layout(section: PromptSection, width: float = WIDTH) -> Figure:
-    """Place legend, theme labels and two bars per theme (notes, votes) of one prompt."""
+def layout(
+    section: PromptSection, width: float = WIDTH, first: int = 0, count: int | None = None
+) -> Figure:
+    """Place legend, labels and two bars (notes, votes) for themes[first:first+count].
+
+    Bars are scaled to the largest value of all the prompt's themes, so the parts of a
+    chart split over pages compare like one chart.
+    """
+    shown = section.themes[first : None if count is None else first + count]
     rects: list[Rect] = []
     texts: list[Text] = []
     lines: list[Line] = []
@@ -91,29 +99,34 @@ def layout(section: PromptSection, width: float = WIDTH) -> Figure:
         top += ROW_HEIGHT / 2
     peak = max([1] + [max(t.size, t.votes) for t in section.themes])
     scale = (width - END_LABEL_ROOM) / peak
-    for theme in section.themes:
+    for theme in shown:
         texts.append(Text(0, top + 10, _fit(theme.label, width), bold=True))
         for offset, value, hatched in ((14, theme.size, False), (25, theme.votes, True)):
             length = value * scale
             rects.append(Rect(0, top + offset, length, BAR_HEIGHT, hatched))
             texts.append(Text(length + 4, top + offset + 7.5, count_label(value, hatched)))
         top += ROW_HEIGHT
-    if section.themes:
+    if shown:
         lines.append(Line(0, LEGEND_HEIGHT + 12, 0, top - 4))  # the axis bars grow from
     described = "; ".join(
-        f"{t.label}: {count_label(t.size, False)}, {count_label(t.votes, True)}"
-        for t in section.themes
+        f"{t.label}: {count_label(t.size, False)}, {count_label(t.votes, True)}" for t in shown
     )
     return Figure(
-        key=f"chart-{section.id}",
+        key=f"chart-{section.id}" + (f"-{first}" if first else ""),
         width=width,
         height=top,
         rects=rects,
         texts=texts,
         lines=lines,
-        title=f"{i18n.gettext('Themes')}: {section.text}",
-        description=f"{i18n.gettext('Notes and votes per theme')}. {described}".strip(),
+        title=i18n.gettext("Themes: %(prompt)s") % {"prompt": section.text},
+        description=(i18n.gettext("Notes and votes per theme.") + " " + described).strip(),
     )
+
+
+def pages(section: PromptSection, width: float = WIDTH) -> list[Figure]:
+    """The chart in parts of at most PAGE_THEMES themes, each fitting one printed page."""
+    starts = range(0, max(1, len(section.themes)), PAGE_THEMES)
+    return [layout(section, width, first, PAGE_THEMES) for first in starts]
 
 
 def hatch_segments(rect: Rect) -> list[Line]:
@@ -123,15 +136,18 @@ def hatch_segments(rect: Rect) -> list[Line]:
     while t < rect.w + rect.h:
         a0, a1 = max(0.0, t - rect.h), min(rect.w, t)
         if a1 > a0:
-            segments.append(
-                Line(rect.x + a0, rect.y + rect.h - (t - a0), rect.x + a1, rect.y + rect.h - (t - a1))
-            )
+            bottom = rect.y + rect.h
+            segments.append(Line(rect.x + a0, bottom - (t - a0), rect.x + a1, bottom - (t - a1)))
         t += HATCH_SPACING
     return segments
 
 
 def svg(section: PromptSection, width: float = WIDTH) -> str:
-    """A standalone, accessible SVG (role=img, title, desc) of one prompt's themes."""
+    """A standalone, accessible SVG (role=img, title, desc) of one prompt's themes.
+
+    Hatching is drawn as plain lines rather than an SVG <pattern>, which some viewers
+    (and Office's SVG import) fill solid black, losing the notes/votes distinction.
+    """
     fig = layout(section, width)
     key = fig.key
     out = [
@@ -141,18 +157,17 @@ def svg(section: PromptSection, width: float = WIDTH) -> str:
         f' font-family="DejaVu Sans, Verdana, sans-serif" font-size="{FONT_SIZE:g}">',
         f'<title id="{key}-title">{escape(fig.title)}</title>',
         f'<desc id="{key}-desc">{escape(fig.description)}</desc>',
-        f'<defs><pattern id="{key}-hatch" width="{HATCH_SPACING:g}" height="{HATCH_SPACING:g}"'
-        ' patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-        f'<line x1="0" y1="0" x2="0" y2="{HATCH_SPACING:g}" stroke="#000" stroke-width="{HATCH_WIDTH:g}"/>'
-        "</pattern></defs>",
         f'<rect width="{fig.width:g}" height="{fig.height:g}" fill="#fff"/>',
     ]
     for r in fig.rects:
-        fill = f"url(#{key}-hatch)" if r.hatched else "#000"
+        kind, fill = ("votes", "#fff") if r.hatched else ("notes", "#000")
         out.append(
-            f'<rect x="{r.x:g}" y="{r.y:g}" width="{r.w:.2f}" height="{r.h:g}"'
+            f'<rect class="{kind}" x="{r.x:g}" y="{r.y:g}" width="{r.w:.2f}" height="{r.h:g}"'
             f' fill="{fill}" stroke="#000" stroke-width="0.8"/>'
         )
+        if hatch := hatch_segments(r) if r.hatched else []:
+            path = "".join(f"M{s.x1:.2f} {s.y1:.2f}L{s.x2:.2f} {s.y2:.2f}" for s in hatch)
+            out.append(f'<path d="{path}" stroke="#000" stroke-width="{HATCH_WIDTH:g}"/>')
     for ln in fig.lines:
         out.append(
             f'<line x1="{ln.x1:g}" y1="{ln.y1:g}" x2="{ln.x2:g}" y2="{ln.y2:g}"'
@@ -165,13 +180,12 @@ def svg(section: PromptSection, width: float = WIDTH) -> str:
     return "\n".join(out)
 
 
-def png(section: PromptSection, scale: float = 3.0) -> bytes:
+def png(fig: Figure, scale: float = 2.5) -> bytes:
     """The same chart as a PNG (Pillow), for Word, which cannot show SVG everywhere."""
     from io import BytesIO
 
     from PIL import Image, ImageDraw, ImageFont
 
-    fig = layout(section)
     image = Image.new("L", (round(fig.width * scale) + 2, round(fig.height * scale) + 2), 255)
     draw = ImageDraw.Draw(image)
     regular = ImageFont.truetype(str(REGULAR_FONT), round(FONT_SIZE * scale))
@@ -182,14 +196,18 @@ def png(section: PromptSection, scale: float = 3.0) -> bytes:
 
     for r in fig.rects:
         corners = [box(r.x, r.y), box(r.x + r.w, r.y + r.h)]
-        draw.rectangle(corners, fill=255 if r.hatched else 0, outline=0, width=max(1, round(scale * 0.8)))
+        border = max(1, round(scale * 0.8))
+        draw.rectangle(corners, fill=255 if r.hatched else 0, outline=0, width=border)
         for seg in hatch_segments(r) if r.hatched else []:
-            draw.line([box(seg.x1, seg.y1), box(seg.x2, seg.y2)], fill=0,
-                      width=max(1, round(scale * HATCH_WIDTH)))
+            draw.line(
+                [box(seg.x1, seg.y1), box(seg.x2, seg.y2)],
+                fill=0,
+                width=max(1, round(scale * HATCH_WIDTH)),
+            )
     for ln in fig.lines:
         draw.line([box(ln.x1, ln.y1), box(ln.x2, ln.y2)], fill=0, width=max(1, round(scale * 0.8)))
     for t in fig.texts:
         draw.text(box(t.x, t.y), t.text, fill=0, font=bold if t.bold else regular, anchor="ls")
     out = BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", compress_level=3)
     return out.getvalue()

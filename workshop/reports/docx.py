@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
-import re
 from datetime import datetime
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
@@ -15,24 +17,27 @@ from workshop import i18n
 from workshop.reports import chart, tables
 from workshop.reports.model import PromptSection, WorkshopSummary
 
-# XML 1.0 forbids most control characters; python-docx would refuse the whole document
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "List Bullet")
 
 
-def clean(text: str) -> str:
-    return _NOT_XML.sub("", text)
+clean = tables.printable  # python-docx refuses the whole document over one control character
 
 
-def _chart(document: Document, section: PromptSection) -> None:
-    """The chart picture, described for screen readers by the same text as the SVG <desc>."""
-    figure = chart.layout(section)
-    document.add_picture(io.BytesIO(chart.png(section)), width=Cm(16))
-    doc_pr = document.inline_shapes[-1]._inline.docPr
-    doc_pr.set("descr", clean(figure.description))
-    doc_pr.set("title", clean(figure.title))
+def _paragraph(document: DocxDocument, text: str, style_id: str) -> None:
+    """add_paragraph(text, style) re-scans every style per call; setting the id is O(1)."""
+    document.add_paragraph(text)._p.style = style_id
 
 
-def _theme_table(document: Document, section: PromptSection) -> None:
+def _chart(document: DocxDocument, section: PromptSection) -> None:
+    """The chart pictures, described for screen readers by the same text as the SVG <desc>."""
+    for figure in chart.pages(section):
+        picture = document.add_picture(io.BytesIO(chart.png(figure)), width=Cm(16))
+        doc_pr = picture._inline.docPr  # python-docx has no public API for alt text
+        doc_pr.set("descr", clean(figure.description))
+        doc_pr.set("title", clean(figure.title))
+
+
+def _theme_table(document: DocxDocument, section: PromptSection) -> None:
     headers = tables.theme_headers()
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
@@ -53,30 +58,30 @@ def render(summary: WorkshopSummary) -> bytes:
     document.styles["Normal"].font.size = Pt(10.5)
     document.core_properties.title = clean(summary.title)
     document.core_properties.author = "Talkoot"
-    try:  # the file's own date is the summary's, so the same summary gives the same file
+    with contextlib.suppress(ValueError):  # the summary's own date, so output is reproducible
         created = datetime.fromisoformat(summary.generated_at.replace("Z", "+00:00"))
         document.core_properties.created = document.core_properties.modified = created
-    except ValueError:
-        pass
-    document.add_heading(clean(summary.title), level=0)
+    style = {name: document.styles[name].style_id for name in _STYLES}
+    add = functools.partial(_paragraph, document)
+    add(clean(summary.title), style["Title"])
     document.add_paragraph(tables.meta_line(summary))
     for section in summary.prompts:
-        document.add_heading(clean(section.text), level=1)
+        add(clean(section.text), style["Heading 1"])
         if not section.themes:
             document.add_paragraph(i18n.gettext("No themes yet"))
         else:
             _chart(document, section)
             _theme_table(document, section)
         for theme in section.themes:
-            document.add_heading(clean(theme.label), level=2)
+            add(clean(theme.label), style["Heading 2"])
             if theme.representatives:
-                document.add_paragraph(i18n.gettext("Typical notes"), style="Heading 3")
+                add(i18n.gettext("Typical notes"), style["Heading 3"])
                 for text in theme.representatives:
-                    document.add_paragraph(clean(text), style="List Bullet")
+                    add(clean(text), style["List Bullet"])
             if theme.actions:
-                document.add_paragraph(i18n.gettext("Actions"), style="Heading 3")
+                add(i18n.gettext("Actions"), style["Heading 3"])
                 for action in theme.actions:
-                    document.add_paragraph(clean(tables.action_text(action)), style="List Bullet")
+                    add(clean(tables.action_text(action)), style["List Bullet"])
         if unsorted := tables.unsorted_line(section):
             document.add_paragraph(unsorted)
     out = io.BytesIO()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from workshop import i18n
 from workshop.reports import tables
@@ -18,7 +19,7 @@ def escape(text: str) -> str:
     return _LINE_START.sub(r"\1\\\2", flat)
 
 
-def _table(headers: list[str], rows: list[tuple[object, ...]]) -> list[str]:
+def _table(headers: list[str], rows: Sequence[Sequence[object]]) -> list[str]:
     numeric = [all(isinstance(row[i], int) for row in rows) for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |"]
     lines.append("|" + "|".join("---:" if num else "---" for num in numeric) + "|")
@@ -35,10 +36,10 @@ def render(summary: WorkshopSummary) -> bytes:
         for theme in section.themes:
             lines += ["", f"### {escape(theme.label)}"]
             if theme.representatives:
-                lines += ["", f"{i18n.gettext('Typical notes')}:", ""]
+                lines += ["", i18n.gettext("Typical notes") + ":", ""]
                 lines += [f"- {escape(text)}" for text in theme.representatives]
             if theme.actions:
-                lines += ["", f"{i18n.gettext('Actions')}:", ""]
+                lines += ["", i18n.gettext("Actions") + ":", ""]
                 lines += [f"- [ ] {escape(tables.action_text(a))}" for a in theme.actions]
         if unsorted := tables.unsorted_line(section):
             lines += ["", unsorted]

@@ -1,7 +1,8 @@
-"""Printable PDF made server-side with fpdf2 (pure Python); DejaVu Sans covers Finnish, Swedish, Sámi."""
+"""Printable PDF by fpdf2 (pure Python) in DejaVu Sans: Finnish, Swedish and Sámi letters."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from fpdf import FPDF
@@ -25,15 +26,50 @@ class _Report(FPDF):
         self.add_font(FONT, "B", str(chart.BOLD_FONT))
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN)
+        self._widths: dict[tuple[str, str, float], dict[str, float]] = {}
+
+    def normalize_text(self, text: str) -> str:
+        """Every string drawn passes here: drop control characters the font cannot show."""
+        return super().normalize_text(tables.printable(text))
 
     def footer(self) -> None:
         self.set_y(-MARGIN + 10)
         self.set_font(FONT, "", 8)
         self.cell(0, 10, str(self.page_no()), align="C")
 
+    def lines(self, text: str, height: float) -> None:
+        """Word-wrapped text from the current x; fast for the common case.
+
+        fpdf2's multi_cell re-measures the line for every character (quadratic per
+        line); here each distinct word is measured once. A word wider than the line
+        (a long link) goes to multi_cell, which knows how to break it.
+        """
+        x, width = self.get_x(), self.w - self.r_margin - self.get_x()
+        key = (self.font_family, self.font_style, self.font_size_pt)
+        measure = self._widths.setdefault(key, {})
+        for word in text.split():
+            if word not in measure:
+                measure[word] = self.get_string_width(word)
+            if measure[word] > width:
+                self.multi_cell(0, height, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                return
+        space = self.get_string_width(" ")
+        for paragraph in text.split("\n"):
+            line: list[str] = []
+            used = 0.0
+            for word in paragraph.split():
+                if line and used + space + measure[word] > width:
+                    self.set_x(x)
+                    self.cell(width, height, " ".join(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                    line, used = [], 0.0
+                used += (space if line else 0.0) + measure[word]
+                line.append(word)
+            self.set_x(x)
+            self.cell(width, height, " ".join(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     def para(self, text: str, size: float = 10, bold: bool = False, gap: float = 4) -> None:
         self.set_font(FONT, "B" if bold else "", size)
-        self.multi_cell(0, size * 1.3, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.lines(text, size * 1.3)
         self.ln(gap)
 
     def heading(self, text: str, size: float, room: float = 80) -> None:
@@ -43,16 +79,26 @@ class _Report(FPDF):
         self.ln(size * 0.4)
         self.para(text, size=size, bold=True, gap=size * 0.3)
 
+    def label(self, text: str) -> None:
+        """A bold label kept together with at least the first line below it."""
+        if self.will_page_break(40):
+            self.add_page()
+        self.para(text, bold=True, gap=2)
+
     def bullets(self, texts: list[str]) -> None:
         self.set_font(FONT, "", 10)
-        for text in texts:
-            self.set_x(MARGIN + 10)
-            self.multi_cell(0, 13, f"• {text}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for text in texts:  # the bullet hangs; wrapped lines align with the text
+            self.set_x(MARGIN + 6)
+            self.cell(10, 13, "•")
+            self.lines(text, 13)
         self.ln(4)
 
-    def chart(self, section: PromptSection) -> None:
-        """The chart drawn as vectors from the same layout as the SVG."""
-        figure = chart.layout(section, self.epw)
+    def draw_chart(self, section: PromptSection) -> None:
+        """The chart drawn as vectors from the same layout as the SVG, a page at most per part."""
+        for figure in chart.pages(section, self.epw):
+            self.draw_figure(figure)
+
+    def draw_figure(self, figure: chart.Figure) -> None:
         if self.will_page_break(figure.height):
             self.add_page()
         x0, y0 = self.l_margin, self.get_y()
@@ -74,11 +120,16 @@ class _Report(FPDF):
 
     def theme_table(self, section: PromptSection) -> None:
         self.set_font(FONT, "", 9)
-        widths = (150, 150, 45, 45, 85)
+        widths = (140, 130, 45, 45, 115)
         align = ("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT")
         bold = FontFace(emphasis="BOLD")
-        with self.table(col_widths=widths, width=sum(widths), text_align=align, line_height=12,
-                        headings_style=bold) as table:
+        with self.table(
+            col_widths=widths,
+            width=sum(widths),
+            text_align=align,
+            line_height=12,
+            headings_style=bold,
+        ) as table:
             header = table.row()
             for text in tables.theme_headers():
                 header.cell(text)
@@ -91,13 +142,11 @@ class _Report(FPDF):
 
 def render(summary: WorkshopSummary) -> bytes:
     pdf = _Report()
-    pdf.set_title(summary.title)
+    pdf.set_title(tables.printable(summary.title))
     pdf.set_creator("Talkoot")
     pdf.set_lang(summary.language)
-    try:
+    with contextlib.suppress(ValueError):  # the summary's own date, so output is reproducible
         pdf.set_creation_date(datetime.fromisoformat(summary.generated_at.replace("Z", "+00:00")))
-    except ValueError:
-        pass
     pdf.add_page()
     pdf.para(summary.title, size=20, bold=True)
     pdf.para(tables.meta_line(summary), size=10, gap=10)
@@ -106,15 +155,15 @@ def render(summary: WorkshopSummary) -> bytes:
         if not section.themes:
             pdf.para(i18n.gettext("No themes yet"))
         else:
-            pdf.chart(section)
+            pdf.draw_chart(section)
             pdf.theme_table(section)
         for theme in section.themes:
             pdf.heading(theme.label, size=12)
             if theme.representatives:
-                pdf.para(i18n.gettext("Typical notes"), bold=True, gap=2)
+                pdf.label(i18n.gettext("Typical notes"))
                 pdf.bullets(theme.representatives)
             if theme.actions:
-                pdf.para(i18n.gettext("Actions"), bold=True, gap=2)
+                pdf.label(i18n.gettext("Actions"))
                 pdf.bullets([tables.action_text(action) for action in theme.actions])
         if unsorted := tables.unsorted_line(section):
             pdf.para(unsorted)

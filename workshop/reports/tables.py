@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +13,9 @@ from workshop import i18n
 from workshop.reports.model import ActionLine, PromptSection, WorkshopSummary
 
 DISPLAY_ZONE = "Europe/Helsinki"  # the workshops happen in Finland; timestamps are stored in UTC
+
+# Control characters XML 1.0 (docx, xlsx) forbids and fonts have no glyph for (pdf)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 ThemeRow = tuple[str, str, int, int, str]
 NoteRow = tuple[str, str, str, str, str, str, int | None]
@@ -32,7 +36,8 @@ def theme_headers() -> list[str]:
 def theme_rows(section: PromptSection) -> Iterator[ThemeRow]:
     """One row per theme of a prompt: label, keywords, notes, votes, groups."""
     for theme in section.themes:
-        yield theme.label, ", ".join(theme.keywords), theme.size, theme.votes, ", ".join(theme.groups)
+        keywords, groups = ", ".join(theme.keywords), ", ".join(theme.groups)
+        yield theme.label, keywords, theme.size, theme.votes, groups
 
 
 def note_headers() -> list[str]:
@@ -86,6 +91,11 @@ def action_text(action: ActionLine) -> str:
     return f"{action.what} — {', '.join(extra)}" if extra else action.what
 
 
+def printable(text: str) -> str:
+    """Text without the control characters the Office and PDF formats cannot hold."""
+    return _CONTROL.sub("", text)
+
+
 def local_date(iso: str) -> date:
     """The Helsinki calendar date of a stored timestamp ('…Z') or plain ISO date."""
     try:
@@ -107,12 +117,12 @@ def display_date(iso: str) -> str:
 
 def meta_line(summary: WorkshopSummary) -> str:
     """The line under the title: date, participants, groups, notes."""
+    people, groups, notes = summary.participant_count, len(summary.groups), len(summary.notes)
     parts = [
         display_date(summary.generated_at),
-        i18n.ngettext("%(n)d participant", "%(n)d participants", summary.participant_count)
-        % {"n": summary.participant_count},
-        i18n.ngettext("%(n)d group", "%(n)d groups", len(summary.groups)) % {"n": len(summary.groups)},
-        i18n.ngettext("%(n)d note", "%(n)d notes", len(summary.notes)) % {"n": len(summary.notes)},
+        i18n.ngettext("%(n)d participant", "%(n)d participants", people) % {"n": people},
+        i18n.ngettext("%(n)d group", "%(n)d groups", groups) % {"n": groups},
+        i18n.ngettext("%(n)d note", "%(n)d notes", notes) % {"n": notes},
     ]
     return " · ".join(parts)
 
@@ -121,4 +131,4 @@ def unsorted_line(section: PromptSection) -> str | None:
     """'Notes without a theme: 3', or None when every note has a theme."""
     if not section.unsorted:
         return None
-    return f"{i18n.gettext('Notes without a theme')}: {len(section.unsorted)}"
+    return i18n.gettext("Notes without a theme: %(n)d") % {"n": len(section.unsorted)}

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -17,6 +17,8 @@ from workshop.reports import tables
 from workshop.reports.model import WorkshopSummary
 
 MAX_WIDTH = 60  # characters; longer text wraps instead of widening the column
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_BOLD = Font(bold=True)
 
 
 def _as_date(value: str) -> date | str:
@@ -30,7 +32,7 @@ def _as_date(value: str) -> date | str:
 def _clean(value: object) -> object:
     """Empty text as a blank cell; control characters Excel refuses are dropped."""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value) or None
+        return tables.printable(value) or None
     return value
 
 
@@ -38,20 +40,20 @@ def _fill(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[obje
     """Bold frozen header, autofilter, widths from content; text never becomes a formula."""
     sheet.append(list(headers))
     widths = [len(h) for h in headers]
-    for row in rows:
-        sheet.append([_clean(value) for value in row])
-        for index, cell in enumerate(sheet[sheet.max_row]):
+    for row_index, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=row_index, column=column, value=_clean(value))
             if isinstance(cell.value, str):
                 cell.data_type = TYPE_STRING  # "=SUM(1,2)" in a note stays text
                 longest = max(len(part) for part in cell.value.split("\n"))
-                widths[index] = max(widths[index], min(longest, MAX_WIDTH))
+                widths[column - 1] = max(widths[column - 1], min(longest, MAX_WIDTH))
                 if len(cell.value) > MAX_WIDTH or "\n" in cell.value:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    cell.alignment = _WRAP
             elif isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
-                widths[index] = max(widths[index], 10)
+                widths[column - 1] = max(widths[column - 1], 10)
     for cell in sheet[1]:
-        cell.font = Font(bold=True)
+        cell.font = _BOLD
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width + 2
     sheet.freeze_panes = "A2"
@@ -67,13 +69,14 @@ def render(summary: WorkshopSummary) -> bytes:
         [i18n.gettext("Prompt"), *tables.theme_headers()],
         ((s.text, *row) for s in summary.prompts for row in tables.theme_rows(s)),
     )
-    _fill(book.create_sheet(i18n.gettext("Notes")), tables.note_headers(), tables.note_rows(summary))
+    notes = book.create_sheet(i18n.gettext("Notes"))
+    _fill(notes, tables.note_headers(), tables.note_rows(summary))
     _fill(
         book.create_sheet(i18n.gettext("Actions")),
         tables.action_headers(),
         ((*row[:4], _as_date(row[4])) for row in tables.action_rows(summary)),
     )
-    book.properties.title = summary.title
+    book.properties.title = tables.printable(summary.title)
     book.properties.creator = "Talkoot"
     out = io.BytesIO()
     book.save(out)
