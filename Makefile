@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench demo browser clean
+.PHONY: run test lint bench demo browser clean messages
 
 run: $(INSTALLED)
 	$(BIN)/talkoot serve
@@ -29,6 +29,13 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(INSTALLED)
+
+# Refresh the message template and the fi/sv catalogs after changing UI text.
+messages: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
+		--omit-header -o workshop/locale/messages.pot .
+	$(BIN)/pybabel update -i workshop/locale/messages.pot -d workshop/locale \
+		--no-fuzzy-matching --ignore-obsolete
 
 # The browser tests drive Debian's Chromium; Playwright never downloads one.
 browser:

@@ -1,15 +1,20 @@
-"""UI language: negotiation per request and gettext catalogs compiled by Babel.
+"""UI language: negotiation per request and gettext catalogs.
 
-Message ids are English; fi and sv catalogs live in workshop/locale. A missing
-catalog falls back to the English id, never to an error.
+Message ids are English. The fi and sv catalogs are the .po files in
+workshop/locale, compiled in memory when first used (no build step, no
+binary files in the repository). A message missing from a catalog falls back
+to its English id; tests/test_i18n.py keeps the catalogs complete.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from workshop.models import LANGUAGES
@@ -21,9 +26,21 @@ LANGUAGE_COOKIE = "talkoot_lang"
 _current: ContextVar[str] = ContextVar("talkoot_language", default=DEFAULT_LANGUAGE)
 
 
+def catalog_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+
+
 @cache
 def translations(language: str) -> NullTranslations:
-    return Translations.load(str(LOCALE_DIR), [language], domain="messages")
+    path = catalog_path(language)
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out
+    compiled.seek(0)
+    return Translations(fp=compiled)
 
 
 def gettext(message: str) -> str:

@@ -21,7 +21,6 @@ from workshop.security import hash_token, normalise_code
 from workshop.views import base_url, talkoot_of
 
 
-
 def asset_dir(name: str) -> Path:
     """templates/ and static/: inside the installed package, or at the repository's top."""
     packaged = Path(__file__).parent / name
@@ -72,20 +71,31 @@ def render_fragment(
     return HTMLResponse(html, headers={**PAGE_HEADERS, "Cache-Control": "no-store"})
 
 
-def render(request: Request, template: str, context: dict[str, Any], status: int = 200,
-           fallback_language: str = i18n.DEFAULT_LANGUAGE) -> Response:
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    status: int = 200,
+    fallback_language: str = i18n.DEFAULT_LANGUAGE,
+) -> Response:
     """Render in the negotiated language, remembering an explicit ?lang= choice."""
     chosen = request.query_params.get("lang")
-    language = i18n.negotiate(chosen, request.cookies.get(i18n.LANGUAGE_COOKIE),
-                              request.headers.get("accept-language"), fallback_language)
+    language = i18n.negotiate(
+        chosen,
+        request.cookies.get(i18n.LANGUAGE_COOKIE),
+        request.headers.get("accept-language"),
+        fallback_language,
+    )
     i18n.use_language(language)
     env: Environment = request.app.state.templates
     html = env.get_template(template).render(request=request, lang=language, **context)
-    response = HTMLResponse(html, status_code=status,
-                            headers={**PAGE_HEADERS, "Content-Security-Policy": CSP})
+    response = HTMLResponse(
+        html, status_code=status, headers={**PAGE_HEADERS, "Content-Security-Policy": CSP}
+    )
     if chosen in LANGUAGES:
-        response.set_cookie(i18n.LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600,
-                            samesite="lax", httponly=True)
+        response.set_cookie(
+            i18n.LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True
+        )
     return response
 
 
@@ -97,8 +107,12 @@ async def join_page(request: Request) -> Response:
     code = normalise_code(request.path_params.get("code", ""))
     workshop = await store.workshop_by_code(talkoot_of(request).db, code) if code else None
     groups = await store.groups(talkoot_of(request).db, workshop.id) if workshop else []
-    context = {"code": code, "workshop": workshop, "groups": groups,
-               "unknown_code": bool(code) and workshop is None}
+    context = {
+        "code": code,
+        "workshop": workshop,
+        "groups": groups,
+        "unknown_code": bool(code) and workshop is None,
+    }
     fallback = workshop.language if workshop else i18n.DEFAULT_LANGUAGE
     return render(request, "join.html", context, 404 if context["unknown_code"] else 200, fallback)
 
@@ -129,6 +143,12 @@ async def dashboard_page(request: Request) -> Response:
     return render(request, "dashboard.html", context, 200, workshop.language)
 
 
+async def accessibility(request: Request) -> Response:
+    contact = talkoot_of(request).settings.accessibility_contact
+    is_email = bool(contact) and "@" in str(contact) and "://" not in str(contact)
+    return render(request, "accessibility.html", {"contact": contact, "contact_is_email": is_email})
+
+
 async def join_qr(request: Request) -> Response:
     """The join link as an SVG QR code, for a shared screen."""
     code = normalise_code(request.path_params["code"])
@@ -142,11 +162,24 @@ def qr_svg(url: str) -> str:
     """A standalone SVG document: an <img> shows it only with the SVG namespace declared."""
     qr = segno.make(url, error="m", micro=False)
     out = io.BytesIO()
-    qr.save(out, kind="svg", xmldecl=False, nl=False, scale=8, border=2, dark="#000",
-            light="#fff", title=url)
+    qr.save(
+        out,
+        kind="svg",
+        xmldecl=False,
+        nl=False,
+        scale=8,
+        border=2,
+        dark="#000",
+        light="#fff",
+        title=url,
+    )
     return out.getvalue().decode("utf-8")
 
 
 def error_page(request: Request, problem: TalkootError) -> Response:
-    return render(request, "error.html", {"status": problem.status, "message": problem.message},
-                  problem.status)
+    return render(
+        request,
+        "error.html",
+        {"status": problem.status, "message": problem.message},
+        problem.status,
+    )

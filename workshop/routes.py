@@ -18,6 +18,7 @@ def build_routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/d/{workshop_id}", pages.dashboard_page, name="dashboard"),
         Route("/d/{workshop_id}/summary", summary_views.summary_page, name="summary"),
         Route("/series/{series_id}", series_views.series_page, name="series"),
+        Route("/accessibility", pages.accessibility, name="accessibility"),
         Route("/qr/{code}.svg", pages.join_qr, name="join_qr"),
         Route("/healthz", views.healthz, name="healthz"),
         Route("/api/workshops", views.create_workshop, methods=["POST"], name="api_create"),

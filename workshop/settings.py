@@ -30,6 +30,8 @@ class Settings:
     max_groups: int = 100
     max_prompts: int = 20
     theme_backend: str = "auto"
+    # Where users send accessibility feedback (an e-mail address or a web address).
+    accessibility_contact: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -42,6 +44,7 @@ class Settings:
             synchronous=_env_choice("TALKOOT_SYNCHRONOUS", "FULL", ("FULL", "NORMAL", "EXTRA")),
             notes_per_minute=_env_int("TALKOOT_NOTES_PER_MINUTE", 30),
             joins_per_minute_per_ip=_env_int("TALKOOT_JOINS_PER_MINUTE", 1200),
+            accessibility_contact=env.get("TALKOOT_ACCESSIBILITY_CONTACT") or None,
             theme_backend=_env_choice(
                 "TALKOOT_THEME_BACKEND", "auto", ("auto", "semantic", "lexical")
             ),
