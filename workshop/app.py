@@ -76,8 +76,16 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
     return await handle_talkoot_error(request, TalkootError(code, str(exc.detail), exc.status_code))
 
 
+CRASH_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Talkoot</title>"
+    "<h1>Something went wrong</h1><p>Please try again. <a href='/'>Talkoot</a></p></html>"
+)
+
+
 async def handle_crash(request: Request, exc: Exception) -> Response:
+    """A bug: logged in full; the client gets a plain answer that cannot fail in turn."""
     log.exception("unexpected error on %s", request.url.path)
-    return JSONResponse(
-        {"error": {"code": "internal", "message": "unexpected server error"}}, status_code=500
-    )
+    if wants_json(request):
+        body = {"error": {"code": "internal", "message": "unexpected server error"}}
+        return JSONResponse(body, status_code=500)
+    return HTMLResponse(CRASH_PAGE, status_code=500)
