@@ -1,0 +1,67 @@
+"""Keyboard only, no mouse events at all: a participant joins, posts, edits and deletes a note."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.helpers import create_workshop
+
+pytestmark = pytest.mark.browser
+
+
+def press(page: Page, *keys: str) -> None:
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def tab_to(page: Page, role: str, name: str, limit: int = 40) -> None:
+    """Press Tab until the control with this role and accessible name has focus."""
+    target = page.get_by_role(role, name=name, exact=True).first  # type: ignore[arg-type]
+    for _ in range(limit):
+        if target.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached the {role} {name!r}")
+
+
+def test_a_participant_does_everything_with_the_keyboard(live_server, new_context):
+    workshop = create_workshop(live_server.url, language="en", prompts=["Strengths?"], groups=1)
+    page = new_context(viewport={"width": 360, "height": 640}).new_page()
+    page.goto(f"{live_server.url}/j/{workshop['code']}?lang=en")
+
+    tab_to(page, "textbox", "Your name (optional)")
+    page.keyboard.type("Aino")
+    press(page, "Enter")
+    expect(page).to_have_url(re.compile(f"/w/{workshop['id']}"))
+    expect(page.locator("#phase-name")).not_to_have_text("…")
+
+    tab_to(page, "textbox", "Your note")
+    page.keyboard.type("Posted from the keyboard")
+    tab_to(page, "button", "Post")
+    press(page, "Enter")
+    note = page.locator("li.note", has_text="Posted from the keyboard")
+    expect(note).to_have_count(1)
+    expect(note).not_to_have_class(re.compile(r"\bpending\b"))
+
+    tab_to(page, "button", "Edit")
+    press(page, "Enter")
+    expect(page.get_by_role("textbox", name="Edit your note")).to_be_focused()
+    press(page, "Control+A")
+    page.keyboard.type("Edited from the keyboard")
+    tab_to(page, "button", "Save")
+    press(page, "Enter")
+    expect(page.locator("li.note", has_text="Edited from the keyboard")).to_have_count(1)
+
+    tab_to(page, "button", "Delete")
+    press(page, "Enter")
+    press(page, "Enter")  # the same button now asks to confirm
+    expect(page.locator("li.note", has_text="Edited from the keyboard")).to_have_count(0)
+    notes = httpx.get(
+        f"{live_server.url}/api/workshops/{workshop['id']}/notes",
+        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+    )
+    assert notes.json()["notes"] == []
