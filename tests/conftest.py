@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
-from workshop.app import create_app
+from workshop.cli import server_config
 from workshop.settings import Settings
 
 
@@ -51,13 +51,7 @@ class LiveServer:
 
 def start_server(settings: Settings) -> LiveServer:
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws_max_size=settings.ws_max_frame_bytes,
-    )
+    config = server_config(settings, "127.0.0.1", port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -57,17 +57,21 @@ def settings_for(args: argparse.Namespace, default_db: Path | None = None) -> Se
     return Settings.from_env(**({"db_path": db} if db is not None else {}))
 
 
-def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app,
+def server_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
+    """How uvicorn serves Talkoot; the tests' servers use the same."""
+    return uvicorn.Config(
+        create_app(settings),
         host=host,
         port=port,
-        access_log=False,
+        access_log=False,  # dashboard links carry their token in the query string
         ws_max_size=settings.ws_max_frame_bytes,
+        ws_per_message_deflate=settings.ws_deflate,
         log_level="warning",
     )
-    server = uvicorn.Server(config)
+
+
+def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
+    server = uvicorn.Server(server_config(settings, host, port))
     shown_host = f"[{host}]" if ":" in host else host
     print(f"Talkoot is running at http://{shown_host}:{port}/  (Ctrl+C stops it)", flush=True)
     if on_ready:

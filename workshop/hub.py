@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from workshop.events import Event
@@ -52,46 +53,76 @@ class Subscription:
         self.queue.put_nowait(close)
 
 
+@dataclass
+class _Room:
+    """One workshop's subscriptions, indexed so that a group's event meets only its group."""
+
+    facilitators: set[Subscription] = field(default_factory=set)
+    groups: dict[int, set[Subscription]] = field(default_factory=lambda: defaultdict(set))
+
+    def members(self, subscription: Subscription) -> set[Subscription]:
+        viewer = subscription.viewer
+        return self.facilitators if viewer.group_id is None else self.groups[viewer.group_id]
+
+    def everyone(self) -> Iterator[Subscription]:
+        yield from self.facilitators
+        for members in self.groups.values():
+            yield from members
+
+    def candidates(self, event: Event) -> Iterator[Subscription]:
+        if event.facilitator_only:
+            yield from self.facilitators
+        elif event.group_id is None or event.shared:
+            yield from self.everyone()
+        else:
+            yield from self.facilitators
+            yield from self.groups.get(event.group_id, ())
+
+    def is_empty(self) -> bool:
+        return not self.facilitators and not any(self.groups.values())
+
+
 class Hub:
     def __init__(self, queue_size: int = 1000):
         self.queue_size = queue_size
-        self._subscriptions: dict[str, set[Subscription]] = defaultdict(set)
+        self._rooms: dict[str, _Room] = {}
 
     def subscribe(self, workshop_id: str, viewer: Principal) -> Subscription:
         subscription = Subscription(workshop_id, viewer, asyncio.Queue(self.queue_size))
-        self._subscriptions[workshop_id].add(subscription)
+        room = self._rooms.setdefault(workshop_id, _Room())
+        room.members(subscription).add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        subscribers = self._subscriptions.get(subscription.workshop_id)
-        if subscribers is None:
+        room = self._rooms.get(subscription.workshop_id)
+        if room is None:
             return
-        subscribers.discard(subscription)
-        if not subscribers:
-            del self._subscriptions[subscription.workshop_id]
+        room.members(subscription).discard(subscription)
+        if room.is_empty():
+            del self._rooms[subscription.workshop_id]
 
     def publish(self, events: list[Event]) -> None:
         for event in events:
-            for subscription in self._subscriptions.get(event.workshop_id, ()):
+            room = self._rooms.get(event.workshop_id)
+            if room is None:
+                continue
+            for subscription in room.candidates(event):
                 if event.visible_to(subscription.viewer):
                     subscription.offer(event)
 
     def send_to_facilitators(self, workshop_id: str, message: str) -> None:
         """Send a message that is not part of the log (presence) to facilitator screens."""
-        for subscription in self._subscriptions.get(workshop_id, ()):
-            if subscription.viewer.is_facilitator:
-                subscription.offer(message)
+        room = self._rooms.get(workshop_id)
+        for subscription in room.facilitators if room else ():
+            subscription.offer(message)
 
     def online_per_group(self, workshop_id: str) -> Counter[int]:
-        return Counter(
-            s.viewer.group_id
-            for s in self._subscriptions.get(workshop_id, ())
-            if s.viewer.group_id is not None
-        )
+        room = self._rooms.get(workshop_id)
+        if room is None:
+            return Counter()
+        return Counter({group: len(members) for group, members in room.groups.items()})
 
     def close_workshop(self, workshop_id: str) -> None:
-        for subscription in list(self._subscriptions.pop(workshop_id, ())):
+        room = self._rooms.pop(workshop_id, None)
+        for subscription in list(room.everyone()) if room else ():
             subscription.close(Close(CLOSE_GONE, "the workshop was deleted"))
-
-    def subscriber_count(self) -> int:
-        return sum(len(subs) for subs in self._subscriptions.values())

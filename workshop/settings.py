@@ -25,6 +25,9 @@ class Settings:
     frames_per_second: int = 20
     ws_max_frame_bytes: int = 2 * 1024 * 1024
     ws_queue_size: int = 1000
+    # Per-message compression costs CPU for every recipient and ~55 KiB per idle connection;
+    # notes are short, so it is off unless asked for.
+    ws_deflate: bool = False
     joins_per_minute_per_ip: int = 1200
     bad_codes_per_minute_per_ip: int = 30
     max_groups: int = 100
@@ -45,6 +48,7 @@ class Settings:
             notes_per_minute=_env_int("TALKOOT_NOTES_PER_MINUTE", 30),
             joins_per_minute_per_ip=_env_int("TALKOOT_JOINS_PER_MINUTE", 1200),
             accessibility_contact=env.get("TALKOOT_ACCESSIBILITY_CONTACT") or None,
+            ws_deflate=_env_choice("TALKOOT_WS_DEFLATE", "off", ("on", "off")) == "on",
             theme_backend=_env_choice(
                 "TALKOOT_THEME_BACKEND", "auto", ("auto", "semantic", "lexical")
             ),
