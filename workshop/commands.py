@@ -26,7 +26,7 @@ Change = Callable[[sqlite3.Connection], list[ev.Event]]
 class CommandResult:
     seq: int
     events: list[ev.Event] = field(default_factory=list)
-    note: Note | None = None
+    note: dict[str, Any] | None = None  # the note the command made or changed, as sent
     duplicate: bool = False
 
 
@@ -40,28 +40,33 @@ def run_command(
         [workshop_id, principal.actor, cid],
     ).fetchone()
     if seen is not None:
-        return CommandResult(seen["seq"], note=_load_note(conn, seen["note_id"]), duplicate=True)
+        again = _load_note(conn, seen["note_id"])
+        note = again.to_dict() if again else None
+        return CommandResult(seen["seq"], note=note, duplicate=True)
     events = change(conn)
-    note_id = next((e.data["note"]["id"] for e in events if e.data.get("note")), None)
+    note = next((e.data["note"] for e in events if e.data.get("note")), None)
     seq = events[-1].seq if events else _last_seq(conn, workshop_id)
     conn.execute(
         "insert into commands (workshop_id, actor, cid, seq, note_id) values (?, ?, ?, ?, ?)",
-        [workshop_id, principal.actor, cid, seq, note_id],
+        [workshop_id, principal.actor, cid, seq, note["id"] if note else None],
     )
-    return CommandResult(seq, events, _load_note(conn, note_id))
+    return CommandResult(seq, events, note)
 
 
 # ---- notes --------------------------------------------------------------------
 
 
 def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
+    """The hot path: six statements a note, counting the command and the event."""
+
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
-        _require_open(conn, principal.workshop_id)
-        _require_prompt(conn, principal.workshop_id, prompt_id)
+        _require_open(conn, principal.workshop_id, prompt_id)
         stamp = now_iso()
         row = conn.execute(
             "insert into notes (workshop_id, prompt_id, group_id, participant_id, text,"
-            " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) returning id",
+            " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)"
+            " returning id, prompt_id, group_id, participant_id, ? as author, text, hidden,"
+            " votes, created_at, updated_at",
             [
                 principal.workshop_id,
                 prompt_id,
@@ -70,9 +75,11 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
                 text,
                 stamp,
                 stamp,
+                principal.name,
             ],
         ).fetchone()
-        return [_note_event(conn, ev.NOTE_ADDED, row["id"])]
+        note = Note.from_row(row)
+        return [_note_event(conn, principal.workshop_id, ev.NOTE_ADDED, note)]
 
     return change
 
@@ -84,7 +91,7 @@ def edit_note(principal: Principal, note_id: int, text: str) -> Change:
         conn.execute(
             "update notes set text = ?, updated_at = ? where id = ?", [text, now_iso(), note_id]
         )
-        return [_note_event(conn, ev.NOTE_UPDATED, note_id)]
+        return [_note_event(conn, principal.workshop_id, ev.NOTE_UPDATED, _reload(conn, note_id))]
 
     return change
 
@@ -105,18 +112,18 @@ def hide_note(principal: Principal, note_id: int, hidden: bool) -> Change:
         if note.hidden == hidden:
             return []
         conn.execute("update notes set hidden = ? where id = ?", [int(hidden), note_id])
-        return [_note_event(conn, ev.NOTE_HIDDEN, note_id, hidden=hidden)]
+        note = _reload(conn, note_id)
+        return [_note_event(conn, principal.workshop_id, ev.NOTE_HIDDEN, note, hidden=hidden)]
 
     return change
 
 
-def _note_event(conn: sqlite3.Connection, kind: str, note_id: int, **extra: Any) -> ev.Event:
-    note = _load_note(conn, note_id)
-    assert note is not None
-    stored = {"note_id": note_id, **extra, "note": None}
-    event = append_event(
-        conn, _workshop_of_note(conn, note_id), kind, stored, note.group_id, note_id
-    )
+def _note_event(
+    conn: sqlite3.Connection, workshop_id: str, kind: str, note: Note, **extra: Any
+) -> ev.Event:
+    """Log a note event without its text (replay reads the note itself), send it with it."""
+    stored = {"note_id": note.id, **extra, "note": None}
+    event = append_event(conn, workshop_id, kind, stored, note.group_id, note.id)
     event.data["note"] = note.to_dict()
     return event
 
@@ -215,8 +222,10 @@ def _load_note(conn: sqlite3.Connection, note_id: int | None) -> Note | None:
     return Note.from_row(found) if found else None
 
 
-def _workshop_of_note(conn: sqlite3.Connection, note_id: int) -> str:
-    return str(conn.execute("select workshop_id from notes where id = ?", [note_id]).fetchone()[0])
+def _reload(conn: sqlite3.Connection, note_id: int) -> Note:
+    note = _load_note(conn, note_id)
+    assert note is not None, "a note changed in this transaction exists"
+    return note
 
 
 def _note_in_workshop(conn: sqlite3.Connection, workshop_id: str, note_id: int) -> Note:
@@ -236,17 +245,16 @@ def _own_note(conn: sqlite3.Connection, principal: Principal, note_id: int) -> N
     return note
 
 
-def _require_open(conn: sqlite3.Connection, workshop_id: str) -> None:
-    row = conn.execute("select locked from workshops where id = ?", [workshop_id]).fetchone()
+def _require_open(conn: sqlite3.Connection, workshop_id: str, prompt_id: int | None = None) -> None:
+    """The workshop exists and takes notes (and, when given, the prompt is one of its own)."""
+    row = conn.execute(
+        "select locked, exists(select 1 from prompts where id = ? and workshop_id = w.id) as ok"
+        " from workshops w where w.id = ?",
+        [prompt_id, workshop_id],
+    ).fetchone()
     if row is None:
         raise not_found("workshop")
     if row["locked"]:
         raise TalkootError("locked", "the facilitator has locked posting for now", 409)
-
-
-def _require_prompt(conn: sqlite3.Connection, workshop_id: str, prompt_id: int) -> None:
-    found = conn.execute(
-        "select 1 from prompts where id = ? and workshop_id = ?", [prompt_id, workshop_id]
-    ).fetchone()
-    if found is None:
+    if prompt_id is not None and not row["ok"]:
         raise not_found("prompt")

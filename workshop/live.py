@@ -219,7 +219,7 @@ class LiveConnection:
         if handler is None:
             raise TalkootError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
         result = await handler(self.principal, message)
-        extra = {"note": result.note.to_dict()} if result.note is not None else {}
+        extra = {"note": result.note} if result.note is not None else {}
         await self._send(ev.ack(str(cid), result.seq, **extra))
 
     async def _send_loop(self, subscription: Subscription) -> None:

@@ -94,7 +94,7 @@ async def add_note(request: Request) -> Response:
     result = await talkoot_of(request).add_note(principal, await json_body(request))
     if result.note is None:
         raise TalkootError("deleted", "the note sent with this cid has been deleted since", 410)
-    return JSONResponse(result.note.to_dict(), status_code=200 if result.duplicate else 201)
+    return JSONResponse(result.note, status_code=200 if result.duplicate else 201)
 
 
 async def delete_workshop(request: Request) -> Response:
