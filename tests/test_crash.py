@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from websockets.exceptions import ConnectionClosed
 
@@ -84,10 +85,13 @@ class Poster:
             await client.ws.close()
 
 
-async def kill_after(process: subprocess.Popen[bytes], acks: Counter[str]) -> None:
+async def kill_after(process: subprocess.Popen[bytes], acks: Counter[str]) -> list[psutil.Process]:
+    """kill -9 the server mid-stream; return the worker processes it had then."""
     while acks["total"] < KILL_AFTER_ACKS:
         await asyncio.sleep(0.005)
+    workers = psutil.Process(process.pid).children(recursive=True)
     os.kill(process.pid, signal.SIGKILL)
+    return workers
 
 
 async def test_acknowledged_notes_survive_kill_9(tmp_path):
@@ -107,8 +111,11 @@ async def test_acknowledged_notes_survive_kill_9(tmp_path):
         acks: Counter[str] = Counter()
         killer = asyncio.create_task(kill_after(process, acks))
         await asyncio.gather(*(p.post_all(ws_url, prompt_id, acks) for p in posters))
-        await killer
+        workers = await killer
         process.wait(timeout=10)
+        assert workers, "the server had started its theme worker (notes are embedded on arrival)"
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        assert alive == [], "the theme worker outlived its server"
         acked_before_crash = {cid for p in posters for cid in p.acked}
         assert KILL_AFTER_ACKS <= len(acked_before_crash) < CLIENTS * NOTES_EACH
 

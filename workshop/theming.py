@@ -1,87 +1,135 @@
-"""Themes for a workshop's notes: embed notes as they arrive, cluster on request.
+"""Themes for a workshop's notes, computed in a worker process of lower priority.
 
-The embedder loads in the background at start-up; notes are embedded by one
-worker that takes whatever has queued up, so embedding never competes with the
-event loop and costs the realtime path nothing but a queue append. Clustering
-runs in a worker thread.
+Embedding a note costs milliseconds of CPU; on the event loop's machine that
+time would come out of realtime delivery. So one worker process, started on
+first use and reniced, owns the embedding model: it embeds notes as they
+arrive (queue bounded; a note it has no time for is embedded when themes are
+asked for) and clusters on request. The web process never imports the
+analysis libraries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
-from analysis.embed import Embedder, get_embedder
-from analysis.summarize import summarize_themes
 from workshop.models import Note
 from workshop.theme_commands import ThemeDraft
 
 log = logging.getLogger("talkoot.themes")
 
-EMBED_BATCH = 64
+NICENESS = 10
+EMBED_BATCH = 32
+EMBED_QUEUE_LIMIT = 5000
+DraftTuple = tuple[str, list[str], list[int], list[int]]
 
 
 class Theming:
-    """Owns the embedder and the background embedding worker."""
-
     def __init__(self, backend: str):
         self.backend = backend
-        self._embedder: Embedder | None = None
-        self._ready = asyncio.Event()
-        self._pending: asyncio.Queue[str] = asyncio.Queue()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: asyncio.Queue[str] = asyncio.Queue(EMBED_QUEUE_LIMIT)
+        self._embedding: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Theming:
-        self._tasks = [asyncio.create_task(self._load()), asyncio.create_task(self._embed_loop())]
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._embedding is not None:
+            self._embedding.cancel()
+            await asyncio.gather(self._embedding, return_exceptions=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _load(self) -> None:
-        self._embedder = await asyncio.to_thread(get_embedder, self.backend)
-        if self._embedder.fallback_reason:
-            log.warning("themes use the lexical backend: %s", self._embedder.fallback_reason)
-        self._ready.set()
-
-    async def embedder(self) -> Embedder:
-        await self._ready.wait()
-        assert self._embedder is not None
-        return self._embedder
+    def _worker(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
+                initargs=(self.backend, os.getpid()),
+            )
+        return self._pool
 
     def notice(self, text: str) -> None:
-        """A note was committed: embed it soon, off the event loop."""
-        self._pending.put_nowait(text)
+        """A note was committed: embed it soon, in the worker, if its backend embeds notes."""
+        if self.backend == "lexical":
+            return
+        if self._embedding is None:
+            self._embedding = asyncio.create_task(self._embed_loop())
+        with contextlib.suppress(asyncio.QueueFull):  # if full: embedded when themes are asked
+            self._pending.put_nowait(text)
 
     async def _embed_loop(self) -> None:
-        embedder = await self.embedder()
+        loop = asyncio.get_running_loop()
         while True:
             batch = [await self._pending.get()]
             while not self._pending.empty() and len(batch) < EMBED_BATCH:
                 batch.append(self._pending.get_nowait())
             try:
-                await asyncio.to_thread(embedder.embed, batch)
+                await loop.run_in_executor(self._worker(), embed_in_worker, batch)
             except Exception:
-                log.exception(
-                    "embedding %d notes failed; they will be embedded on demand", len(batch)
-                )
+                log.exception("embedding %d notes failed; they are embedded on demand", len(batch))
 
     async def cluster(self, prompt_id: int, notes: list[Note], k: int | None) -> list[ThemeDraft]:
-        """Themes of one prompt's notes; notes that fit no theme are left out."""
+        """Themes of these notes; notes that fit no theme are left out."""
         if not notes:
             return []
-        embedder = await self.embedder()
         texts = [note.text for note in notes]
-        result = await asyncio.to_thread(summarize_themes, texts, k=k, embedder=embedder)
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(self._worker(), summarize_in_worker, texts, k)
         return [
             ThemeDraft(
                 prompt_id,
-                theme.label,
-                list(theme.keywords),
-                [notes[i].id for i in theme.indices],
-                [notes[i].id for i in theme.representatives],
+                label,
+                keywords,
+                [notes[i].id for i in indices],
+                [notes[i].id for i in representatives],
             )
-            for theme in result.themes
+            for label, keywords, indices, representatives in found
         ]
+
+
+# ---- in the worker process --------------------------------------------------------------
+
+_embedder: Any = None
+
+
+def start_worker(backend: str, server_pid: int) -> None:
+    """One thread for the model (set before it loads), lower priority, then load it."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.nice(NICENESS)
+    threading.Thread(target=exit_with_parent, args=(server_pid,), daemon=True).start()
+    from analysis.embed import get_embedder
+
+    global _embedder
+    _embedder = get_embedder(backend)
+    if _embedder.fallback_reason:
+        log.warning("themes use the lexical backend: %s", _embedder.fallback_reason)
+
+
+def exit_with_parent(parent: int) -> None:
+    """A server killed outright cannot stop its worker: the worker notices and stops itself."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+def embed_in_worker(texts: list[str]) -> None:
+    _embedder.embed(texts)
+
+
+def summarize_in_worker(texts: list[str], k: int | None) -> list[DraftTuple]:
+    from analysis.summarize import summarize_themes
+
+    result = summarize_themes(texts, k=k, embedder=_embedder)
+    return [
+        (t.label, list(t.keywords), list(t.indices), list(t.representatives)) for t in result.themes
+    ]
