@@ -1,8 +1,9 @@
 // The participant's board: prompts, a note form per prompt, the group's notes, live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural }, { LiveClient, storage, CLOSE_DELETED }] = await Promise.all([
+const [{ t, plural }, { LiveClient, storage, CLOSE_DELETED }, { createVote }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
+  import(assets["vote.js"]),
 ]);
 
 const MAX_CHARS = 500;
@@ -385,8 +386,12 @@ function upsert(note) {
   else state.notes.set(note.id, note);
 }
 
+// Dots, actions and the published summary (static/vote.js).
+const vote = createVote({ live: () => live, t, plural, el, say, workshopId, token: auth?.participant_token });
+
 const handlers = {
   welcome(msg, since) {
+    vote.welcome(msg, since);
     const w = msg.workshop;
     if (since > 0 && w.shared && !state.shared) {
       live.resync(); // results were shared while we were away: rebuild from the start
@@ -412,6 +417,7 @@ const handlers = {
     scheduleRender();
   },
   event(msg, replayed) {
+    vote.event(msg, replayed);
     switch (msg.type) {
       case "note.added":
       case "note.updated":
@@ -456,6 +462,7 @@ const handlers = {
     scheduleRender();
   },
   ack(msg, entry) {
+    if (vote.handles(entry)) return vote.ack(msg, entry);
     if (msg.note) upsert(msg.note);
     const parts = entry?.type === "note.add" ? ui.sections.get(entry.prompt_id) : null;
     if (parts) hideError(parts.error);
@@ -464,6 +471,7 @@ const handlers = {
   },
   error(msg, entry) {
     if (!entry) return undefined;
+    if (vote.handles(entry)) return vote.error(msg, entry);
     const promptId = entry.prompt_id ?? state.notes.get(entry.note_id)?.prompt_id;
     const parts = ui.sections.get(promptId);
     const known = ["too_long", "empty", "locked", "rate_limited", "forbidden", "not_found"];
@@ -514,5 +522,5 @@ if (!auth || !auth.participant_token) {
   live.start();
   setInterval(tickTimer, 250);
   // A handle for debugging and the browser tests (read-only use).
-  globalThis.talkootBoard = { live, state };
+  globalThis.talkootBoard = { live, state, vote: vote.state };
 }

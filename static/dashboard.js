@@ -1,8 +1,9 @@
 // The facilitator's dashboard: steer the workshop and watch every group's notes live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, readJson }, { LiveClient, storage, CLOSE_DELETED }] = await Promise.all([
+const [{ t, plural, readJson }, { LiveClient, storage, CLOSE_DELETED }, { createReview }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
+  import(assets["review.js"]),
 ]);
 
 const data = readJson("dashboard-data");
@@ -160,6 +161,10 @@ function renderNotes() {
   $("note-total").textContent = plural("notes_total", total) + (hidden ? `, ${t("hidden_total", { n: hidden })}` : "");
 }
 
+// ---- themes, votes, actions and the summary (static/review.js) ----------------------------
+
+const review = createReview({ send: (type, fields) => live.send(type, fields), notes: state.notes, t, plural, el });
+
 // ---- protocol ----------------------------------------------------------------------------
 
 function setConnection(kind) {
@@ -178,8 +183,10 @@ const live = new LiveClient({
       renderControls();
       tickTimer();
       scheduleRender();
+      review.welcome(msg, since);
     },
     event(msg) {
+      review.event(msg);
       switch (msg.type) {
         case "note.added":
         case "note.updated":
@@ -214,12 +221,14 @@ const live = new LiveClient({
       renderControls();
       scheduleRender();
     },
-    ack(msg) {
+    ack(msg, entry) {
+      if (review.handles(entry)) review.ack(msg, entry);
       if (msg.note) state.notes.set(msg.note.id, msg.note);
       showError("");
       scheduleRender();
     },
     error(msg, entry) {
+      if (review.handles(entry)) return review.error(msg, entry);
       if (entry) showError(t("err_command", { message: msg.message }));
       renderControls(); // undo an optimistic checkbox
       return msg.code === "rate_limited" ? "later" : undefined;
@@ -236,4 +245,4 @@ const live = new LiveClient({
 });
 live.start();
 setInterval(tickTimer, 250);
-globalThis.talkootDashboard = { live, state };
+globalThis.talkootDashboard = { live, state, review: review.state };

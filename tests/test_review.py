@@ -192,3 +192,19 @@ async def test_replay_rebuilds_the_review_state(room, live_server):
     assert len(themes[a["id"]]["note_ids"]) == 12
     assert late.welcome["workshop"]["summary_published"] is True
     await late.close()
+
+
+async def test_a_rerun_announces_every_theme_it_replaces(room):
+    facilitator = room["clients"]["facilitator"]
+    prompt = room["prompts"][0]
+    group = room["created"]["groups"][0]["id"]
+    await facilitator.command("themes.run", prompt_id=prompt, group_id=group, themes=2)
+    per_group = await facilitator.receive_until("themes.replaced", group_id=group)
+    assert per_group["themes"] and all(t["group_id"] == group for t in per_group["themes"])
+    await facilitator.command("themes.run", prompt_id=prompt, themes=2)
+    removed = {
+        (await facilitator.receive_until("theme.removed"))["theme_id"] for _ in per_group["themes"]
+    }
+    assert removed == {t["id"] for t in per_group["themes"]}
+    whole = await facilitator.receive_until("themes.replaced", group_id=None)
+    assert not removed & {t["id"] for t in whole["themes"]}

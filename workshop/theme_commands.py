@@ -71,7 +71,9 @@ def apply_analysis(
     workshop_id = principal.workshop_id
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
-        _forget_untouched(conn, workshop_id, prompt_id, group_id)
+        removed, thinned = _forget_untouched(conn, workshop_id, prompt_id, group_id)
+        events = [_removed(conn, principal, t, prompt_id) for t in removed]
+        events += [_updated(conn, principal, t) for t in thinned]
         position = len(themes_in_scope(conn, workshop_id, prompt_id, group_id))
         for offset, draft in enumerate(drafts):
             theme_id = _insert_theme(
@@ -93,32 +95,50 @@ def apply_analysis(
             theme_payload(conn, t) for t in themes_in_scope(conn, workshop_id, prompt_id, group_id)
         ]
         data = {"prompt_id": prompt_id, "group_id": group_id, "themes": themes}
-        return [append_event(conn, workshop_id, ev.THEMES_REPLACED, data)]
+        return [*events, append_event(conn, workshop_id, ev.THEMES_REPLACED, data)]
 
     return change
 
 
 def _forget_untouched(
     conn: sqlite3.Connection, workshop_id: str, prompt_id: int, group_id: int | None
-) -> None:
+) -> tuple[list[int], list[int]]:
+    """Drop the untouched themes a re-run replaces; return (removed ids, thinned ids).
+
+    A run for all groups replaces every untouched theme of the prompt. A run for
+    one group replaces that group's, and takes the group's notes out of untouched
+    all-group themes ("thinned"): they are analysed on their own now.
+    """
     untouched = """
         select t.id from themes t where t.workshop_id = ? and t.prompt_id = ? and t.edited = 0
         and not exists (select 1 from votes v where v.theme_id = t.id)
         and not exists (select 1 from actions a where a.theme_id = t.id)
     """
+    params: list[Any] = [workshop_id, prompt_id]
     if group_id is None:
-        conn.execute(f"delete from themes where id in ({untouched})", [workshop_id, prompt_id])
-        return
-    conn.execute(
-        f"delete from themes where id in ({untouched} and t.group_id = ?)",
-        [workshop_id, prompt_id, group_id],
-    )
-    # This group's notes leave untouched all-group themes: they are analysed on their own now.
+        removed = [r[0] for r in conn.execute(untouched, params)]
+    else:
+        removed = [
+            r[0] for r in conn.execute(untouched + " and t.group_id = ?", [*params, group_id])
+        ]
+    conn.executemany("delete from themes where id = ?", [(t,) for t in removed])
+    if group_id is None:
+        return removed, []
+    in_group = "select id from notes where group_id = ?"
+    thinned = [
+        r[0]
+        for r in conn.execute(
+            f"select distinct theme_id from theme_notes where theme_id in ({untouched}"
+            f" and t.group_id is null) and note_id in ({in_group})",
+            params + [group_id],
+        )
+    ]
     conn.execute(
         f"delete from theme_notes where theme_id in ({untouched} and t.group_id is null)"
-        " and note_id in (select id from notes where group_id = ?)",
-        [workshop_id, prompt_id, group_id],
+        f" and note_id in ({in_group})",
+        params + [group_id],
     )
+    return removed, thinned
 
 
 def _insert_theme(
@@ -178,7 +198,7 @@ def merge_themes(principal: Principal, theme_id: int, into_id: int) -> Change:
         conn.execute("delete from themes where id = ?", [theme_id])
         conn.execute("update themes set edited = 1 where id = ?", [into_id])
         return [
-            _removed(conn, principal, theme_id, source["prompt_id"]),
+            _removed(conn, principal, theme_id, source["prompt_id"], into_id),
             _updated(conn, principal, into_id),
             votes_event(conn, principal, into_id),
         ]
@@ -275,14 +295,17 @@ def _updated(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> e
 
 
 def _removed(
-    conn: sqlite3.Connection, principal: Principal, theme_id: int, prompt_id: int
+    conn: sqlite3.Connection,
+    principal: Principal,
+    theme_id: int,
+    prompt_id: int,
+    into_id: int | None = None,
 ) -> ev.Event:
-    return append_event(
-        conn,
-        principal.workshop_id,
-        ev.THEME_REMOVED,
-        {"theme_id": theme_id, "prompt_id": prompt_id},
-    )
+    data: dict[str, Any] = {"theme_id": theme_id, "prompt_id": prompt_id}
+    if into_id is not None:
+        # A merge: clients move the theme's actions (and a participant their dots) along.
+        data["into_id"] = into_id
+    return append_event(conn, principal.workshop_id, ev.THEME_REMOVED, data)
 
 
 def votes_event(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> ev.Event:

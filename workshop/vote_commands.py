@@ -100,7 +100,8 @@ def delete_action(principal: Principal, action_id: int) -> Change:
 
 def action_payload(conn: sqlite3.Connection, action_id: int) -> dict[str, Any]:
     row = conn.execute(
-        "select id, theme_id, what, owner, due from actions where id = ?", [action_id]
+        "select id, theme_id, what, owner, due, participant_id from actions where id = ?",
+        [action_id],
     ).fetchone()
     return dict(row)
 

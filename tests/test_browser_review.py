@@ -1,0 +1,406 @@
+"""Review, vote and summary in a real browser: Chromium (Playwright, sync API), real server.
+
+The server fixture themes with the lexical backend: the notes below have two clearly separate
+topics (buses, mental health), so "Find themes" with 2 themes gives one theme for each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from tests.conftest import LiveServer
+from tests.helpers import connect, create_workshop, join, new_cid
+
+pytestmark = pytest.mark.browser
+
+expect.set_options(timeout=5000)
+
+PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+BUS = ["Bussi kulkee liian harvoin", "Bussi on kallis nuorille", "Bussi myöhästyy usein aamulla"]
+MIND = [
+    "Mielenterveys palvelut ovat ruuhkaisia",
+    "Mielenterveys tuki puuttuu kouluista",
+    "Mielenterveys huolettaa nuoria",
+]
+JS_ERRORS: list[str] = []
+NewContext = Callable[..., BrowserContext]
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors() -> Iterator[None]:
+    """Uncaught exceptions and CSP violations in any page fail the test."""
+    JS_ERRORS.clear()
+    yield
+    assert JS_ERRORS == []
+
+
+def open_page(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    page.on("pageerror", lambda error: JS_ERRORS.append(f"{page.url}: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            JS_ERRORS.append(f"{page.url}: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.goto(url)
+    return page
+
+
+# ---- setting the scene through the API ----------------------------------------------------------
+
+
+def workshop_with_notes(url: str, extra: list[str] | None = None) -> dict[str, Any]:
+    """A workshop of one prompt whose notes fall into two topics; returns it with a participant."""
+    workshop = create_workshop(
+        url, language="en", prompts=["Mikä vaikeuttaa työllistymistä?"], groups=["Lohja"]
+    )
+    author = join(url, workshop["code"], name="Aino")
+    for text in BUS + MIND + (extra or []):
+        response = httpx.post(
+            f"{url}/api/workshops/{workshop['id']}/notes",
+            json={"prompt_id": workshop["prompts"][0]["id"], "text": text, "cid": new_cid()},
+            headers={"Authorization": f"Bearer {author['participant_token']}"},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+    return workshop
+
+
+def command(server: LiveServer, token: str, kind: str, **fields: Any) -> dict[str, Any]:
+    """Send one command over a WebSocket of our own and return its ack."""
+
+    async def run() -> dict[str, Any]:
+        client = await connect(server.ws_url, token)
+        try:
+            return await client.command(kind, **fields)
+        finally:
+            await client.close()
+
+    # Playwright's sync API runs an event loop in this thread: use a thread of our own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(asyncio.run, run()).result(timeout=15)
+    assert answer["type"] == "ack", answer
+    return answer
+
+
+def summary_json(url: str, workshop: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.get(
+        f"{url}/api/workshops/{workshop['id']}/summary",
+        params={"format": "json"},
+        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    data: dict[str, Any] = json.loads(response.content)
+    return data
+
+
+def server_themes(url: str, workshop: dict[str, Any]) -> dict[str, set[str]]:
+    """Theme label → the texts of its notes, as the server has them ("" = unsorted)."""
+    data = summary_json(url, workshop)
+    themes: dict[str, set[str]] = {t["label"]: set() for t in data["prompts"][0]["themes"]}
+    themes[""] = set()
+    for note in data["notes"]:
+        themes[note["theme_label"] or ""].add(note["text"])
+    return themes
+
+
+def dashboard(context: BrowserContext, url: str, workshop: dict[str, Any]) -> Page:
+    page = open_page(
+        context, f"{url}/d/{workshop['id']}?token={workshop['facilitator_token']}&lang=en"
+    )
+    expect(page.locator("#connection")).to_be_empty()
+    return page
+
+
+def board_for(context: BrowserContext, url: str, joined: dict[str, Any]) -> Page:
+    stored = {
+        k: joined[k] for k in ("participant_token", "participant_id", "group_id", "workshop_id")
+    }
+    key = f"talkoot:participant:{joined['workshop_id']}"
+    context.add_init_script(
+        f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(stored))});"
+    )
+    page = open_page(context, f"{url}/w/{joined['workshop_id']}?lang=en")
+    expect(page.locator("#phase-name")).not_to_have_text("…")
+    expect(page.locator("#connection")).to_be_empty()
+    return page
+
+
+def card(page: Page, has_text: str) -> Locator:
+    """The dashboard's theme card holding a note with this text."""
+    return page.locator("li.theme-card").filter(
+        has=page.locator(".note-text", has_text=re.compile(f"^{re.escape(has_text)}$"))
+    )
+
+
+def note_in(scope: Locator, text: str) -> Locator:
+    return scope.locator("li.review-note").filter(
+        has=scope.page.locator(".note-text", has_text=re.compile(f"^{re.escape(text)}$"))
+    )
+
+
+def themes_found(page: Page) -> None:
+    """Themes were found: two cards, one per topic."""
+    expect(page.locator("li.theme-card")).to_have_count(2)
+    expect(card(page, BUS[0])).to_contain_text(BUS[1])
+    expect(card(page, MIND[0])).to_contain_text(MIND[1])
+
+
+# ---- 1. keyboard only: find themes, merge, move a note in and out -------------------------------
+
+
+def test_keyboard_only_review(live_server: LiveServer, new_context: NewContext) -> None:
+    url = live_server.url
+    workshop = workshop_with_notes(url)
+    page = dashboard(new_context(viewport={"width": 1280, "height": 900}), url, workshop)
+
+    review_step = page.locator(".stepper .step[data-phase=review]")
+    review_step.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Themes", exact=True)).to_be_visible()
+
+    count = page.get_by_label("Number of themes (optional)")
+    count.focus()
+    page.keyboard.type("2")
+    find = page.get_by_role("button", name="Find themes", exact=True)
+    find.focus()
+    page.keyboard.press("Enter")
+    themes_found(page)
+    expect(page.locator("#review")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#themes-status")).to_have_text("The themes are ready.")
+
+    # Rename the bus theme: Enter saves; then Escape cancels a second rename.
+    bus = card(page, BUS[0])
+    bus.get_by_role("button", name="Rename").focus()
+    page.keyboard.press("Enter")
+    field = page.get_by_label("Name of the theme")
+    expect(field).to_be_focused()
+    field.press("Control+a")
+    page.keyboard.type("Liikenne")
+    page.keyboard.press("Enter")
+    expect(bus.locator("h4")).to_have_text("Liikenne")
+    expect(bus.get_by_role("button", name="Rename")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.type("ei tätä")
+    page.keyboard.press("Escape")
+    expect(bus.locator("h4")).to_have_text("Liikenne")
+
+    # A bus note moves into the other theme with its "Move to…" select and button…
+    mind = card(page, MIND[0])
+    select = note_in(bus, BUS[2]).get_by_label("Move to…")
+    select.focus()
+    expect(select).not_to_have_value("")  # the first choice: the other theme
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    moved = note_in(mind, BUS[2])
+    expect(moved).to_be_visible()
+    expect(bus.locator(".theme-size")).to_have_text("2 notes")
+    expect(moved.get_by_label("Move to…")).to_be_focused()  # the focus followed the note
+
+    # …and out of every theme: typeahead picks "No theme".
+    page.keyboard.type("No")
+    expect(moved.get_by_label("Move to…")).to_have_value("")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    unsorted = page.locator("[data-unsorted-for]")
+    expect(note_in(unsorted, BUS[2])).to_be_visible()
+    expect(mind.locator(".theme-size")).to_have_text("3 notes")
+
+    # Merge the mental-health theme into Liikenne.
+    merge = mind.get_by_label("Merge into…")
+    merge.focus()
+    expect(merge).to_have_value(re.compile(r"^\d+$"))  # the only other theme: Liikenne
+    page.keyboard.press("Tab")
+    expect(mind.get_by_role("button", name="Merge")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("li.theme-card")).to_have_count(1)
+    merged = page.locator("li.theme-card")
+    expect(merged.locator("h4")).to_have_text("Liikenne")
+    expect(merged.locator("h4")).to_be_focused()
+    for text in BUS[:2] + MIND:
+        expect(note_in(merged, text)).to_be_visible()
+    expect(merged.locator(".theme-size")).to_have_text("5 notes")
+
+    # The server agrees.
+    assert server_themes(url, workshop) == {
+        "Liikenne": set(BUS[:2] + MIND),
+        "": {BUS[2]},
+    }
+
+    # A reload replays the log into the same picture.
+    page.reload()
+    expect(page.locator("li.theme-card")).to_have_count(1)
+    expect(page.locator("li.theme-card h4")).to_have_text("Liikenne")
+    expect(page.locator("li.theme-card .theme-size")).to_have_text("5 notes")
+    expect(note_in(page.locator("[data-unsorted-for]"), BUS[2])).to_be_visible()
+
+
+# ---- 2. dots on a phone; the dashboard's totals follow live -------------------------------------
+
+
+def test_participant_spends_dots_and_dashboard_counts(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    url = live_server.url
+    workshop = workshop_with_notes(url)
+    token = workshop["facilitator_token"]
+    command(live_server, token, "themes.run", themes=2)
+    command(live_server, token, "voting.set", dots=2)
+    command(live_server, token, "phase.set", phase="vote")
+    dash = dashboard(new_context(viewport={"width": 1280, "height": 900}), url, workshop)
+    themes_found(dash)
+    voter = join(url, workshop["code"], name="Eino")
+    phone = board_for(new_context(**PHONE), url, voter)
+
+    view = phone.get_by_role("region", name="Vote")
+    expect(view).to_be_visible()
+    left = view.locator(".dots-left")
+    expect(left).to_have_text("2 of 2 dots left")
+    bus = view.locator("li.vote-theme").filter(has_text="bussi")
+    mind = view.locator("li.vote-theme").filter(has_text="mielenterveys")
+    add_bus = bus.get_by_role("button", name="Add dot")
+    box = add_bus.bounding_box()
+    assert box and box["height"] >= 44 and box["width"] >= 44
+
+    add_bus.tap()
+    expect(bus.locator(".my-dots")).to_have_text("Your dots: 1")
+    expect(left).to_have_text("1 of 2 dots left")
+    expect(card(dash, BUS[0]).locator(".theme-votes")).to_have_text("1 vote")
+    add_bus.tap()
+    expect(bus.locator(".my-dots")).to_have_text("Your dots: 2")
+    expect(left).to_have_text("0 of 2 dots left")
+    expect(card(dash, BUS[0]).locator(".theme-votes")).to_have_text("2 votes")
+
+    # An extra dot is refused, politely.
+    add_mind = mind.get_by_role("button", name="Add dot")
+    expect(add_mind).to_have_attribute("aria-disabled", "true")
+    add_mind.tap(force=True)  # aria-disabled, not disabled: a tap still lands and is answered
+    expect(phone.locator("#vote-error")).to_have_text(re.compile("no dots left"))
+    expect(mind.locator(".my-dots")).to_have_text("Your dots: 0")
+    expect(card(dash, MIND[0]).locator(".theme-votes")).to_have_text("0 votes")
+
+    # Taking one back frees it for another theme; the dashboard sorts by votes.
+    bus.get_by_role("button", name="Remove dot").tap()
+    expect(left).to_have_text("1 of 2 dots left")
+    mind.get_by_role("button", name="Add dot").tap()
+    expect(left).to_have_text("0 of 2 dots left")
+    expect(card(dash, MIND[0]).locator(".theme-votes")).to_have_text("1 vote")
+    expect(card(dash, BUS[0]).locator(".theme-votes")).to_have_text("1 vote")
+    data = summary_json(url, workshop)
+    assert sorted(t["votes"] for t in data["prompts"][0]["themes"]) == [1, 1]
+
+    # After a reload the phone still knows its own dots.
+    phone.reload()
+    expect(phone.get_by_role("region", name="Vote").locator(".dots-left")).to_have_text(
+        "0 of 2 dots left"
+    )
+
+
+# ---- 3. publishing the summary ------------------------------------------------------------------
+
+
+def test_published_summary_reaches_the_participant_escaped(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    url = live_server.url
+    evil = "<img src=x onerror=alert(1)> Bussi <b>lakko</b>"
+    workshop = workshop_with_notes(url)
+    token = workshop["facilitator_token"]
+    command(live_server, token, "themes.run", themes=2)
+    command(live_server, token, "phase.set", phase="review")
+    dash = dashboard(new_context(viewport={"width": 1280, "height": 900}), url, workshop)
+    themes_found(dash)
+    bus = card(dash, BUS[0])
+    bus.get_by_role("button", name="Rename").click()
+    dash.get_by_label("Name of the theme").fill(evil)
+    dash.get_by_label("Name of the theme").press("Enter")
+    expect(bus.locator("h4")).to_have_text(evil)
+    command(live_server, token, "phase.set", phase="vote")
+
+    voter = join(url, workshop["code"], name="Eino")
+    phone = board_for(new_context(**PHONE), url, voter)
+    phone.get_by_role("region", name="Vote").locator("li.vote-theme").filter(
+        has_text="lakko"
+    ).get_by_role("button", name="Add dot").tap()
+    expect(card(dash, BUS[0]).locator(".theme-votes")).to_have_text("1 vote")
+
+    # A follow-up action from the dashboard.
+    bus.locator("summary", has_text="Add action").click()
+    bus.get_by_label("What will be done").fill("Kimppakyydit <script>")
+    bus.get_by_label("Owner organisation").fill("TE-palvelut")
+    bus.get_by_label("Due date").fill("2026-12-31")
+    bus.get_by_role("button", name="Add action").click()
+    expect(bus.locator(".action-list")).to_contain_text("Kimppakyydit <script> – TE-palvelut")
+
+    dash.locator(".stepper .step[data-phase=summary]").click()
+    summary = phone.get_by_role("region", name="Summary")
+    expect(summary).to_be_hidden()
+    dash.get_by_label("Publish summary to participants").check()
+    expect(summary).to_be_visible()
+    expect(phone.locator("#announcer")).to_have_text("The summary is ready.")
+    theme = summary.locator(".summary-theme").filter(has_text="lakko").first
+    expect(theme.locator("h3")).to_have_text(evil)  # shown as text, never as markup
+    expect(theme).to_contain_text("1 vote")
+    expect(theme).to_contain_text("Kimppakyydit <script>")
+    expect(summary.locator("img, b, script")).to_have_count(0)
+    assert phone.evaluate(
+        "!document.activeElement || !document.activeElement.closest('#summary-view')"
+    )
+
+    dash.get_by_label("Publish summary to participants").uncheck()
+    expect(summary).to_be_hidden()
+    link = dash.get_by_role("link", name="Open the summary page")
+    assert link.get_attribute("href") == (
+        f"/d/{workshop['id']}/summary?token={workshop['facilitator_token']}"
+    )
+    href = dash.get_by_role("link", name="Markdown").get_attribute("href") or ""
+    download = httpx.get(url + href, timeout=10)
+    assert download.status_code == 200 and "Kimppakyydit" in download.text
+
+
+# ---- 4. drag and drop with the mouse ------------------------------------------------------------
+
+
+def test_drag_and_drop_moves_a_note(live_server: LiveServer, new_context: NewContext) -> None:
+    url = live_server.url
+    workshop = workshop_with_notes(url)
+    command(live_server, workshop["facilitator_token"], "themes.run", themes=2)
+    command(live_server, workshop["facilitator_token"], "phase.set", phase="review")
+    context = new_context(viewport={"width": 1280, "height": 1000})
+    page = dashboard(context, url, workshop)
+    second = dashboard(context, url, workshop)  # a co-facilitator's screen follows live
+    themes_found(page)
+    page.bring_to_front()
+    page.locator("#review .theme-prompt").scroll_into_view_if_needed()  # source and target in view
+    note_in(card(page, BUS[0]), BUS[2]).locator(".note-text").drag_to(
+        card(page, MIND[0]).locator("h4")
+    )
+    expect(note_in(card(page, MIND[0]), BUS[2])).to_be_visible()
+    expect(card(page, BUS[0]).locator(".theme-size")).to_have_text("2 notes")
+    expect(note_in(card(second, MIND[0]), BUS[2])).to_be_visible()
+
+    note_in(card(page, MIND[0]), MIND[2]).locator(".note-text").drag_to(
+        page.locator("[data-unsorted-for] h4")
+    )
+    expect(note_in(page.locator("[data-unsorted-for]"), MIND[2])).to_be_visible()
+    themes = server_themes(url, workshop)
+    assert themes[""] == {MIND[2]}
+    assert BUS[2] in next(notes for notes in themes.values() if MIND[0] in notes)
