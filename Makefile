@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench demo browser clean messages
+.PHONY: run test lint bench demo browser axe clean messages
 
 run: $(INSTALLED)
 	$(BIN)/talkoot serve
@@ -12,7 +12,7 @@ run: $(INSTALLED)
 demo: $(INSTALLED)
 	$(BIN)/talkoot demo
 
-test: $(INSTALLED) browser
+test: $(INSTALLED) browser axe
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
@@ -22,6 +22,9 @@ lint: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/realtime.py
 	$(BIN)/python bench/themes.py
+	$(BIN)/python bench/review.py
+	$(BIN)/python bench/downloads.py
+	$(BIN)/python bench/page_load.py
 
 $(INSTALLED): pyproject.toml
 	scripts/check-python.sh $(PYTHON)
@@ -41,5 +44,9 @@ messages: $(INSTALLED)
 browser:
 	scripts/install-chromium.sh
 
+# axe-core for the accessibility audit, from npm into .cache/ (never served to users).
+axe:
+	scripts/install-axe.sh
+
 clean:
-	rm -rf $(VENV) test-artifacts *.egg-info
+	rm -rf $(VENV) test-artifacts .cache *.egg-info
