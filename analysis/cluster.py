@@ -3,25 +3,30 @@
 Pipeline (each step chosen by measurement, see docs/analysis.md):
 PCA with partial whitening (flattens the few directions that dominate sentence embeddings),
 projection onto the unit sphere, k-means micro-clusters, a size-weighted Ward tree over them
-(the hierarchy: any number of themes from one fit), and k-means refinement of a cut.
+(the hierarchy, and the cuts automatic k is chosen from), a consensus of many seeded k-means
+runs over the micro-clusters for the chosen number of themes, and k-means refinement of it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster
+from scipy import sparse
+from scipy.cluster.hierarchy import cut_tree, fcluster, linkage
+from scipy.spatial.distance import squareform
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from analysis.hierarchy import weighted_ward
+from analysis.threads import single_threaded
 
 UNSORTED = -1
 _SILHOUETTE_SAMPLE = 1000
+_CHUNK = 250  # sample rows per block when summing distances (bounds memory at 10,000 notes)
+_LLOYD_ITERATIONS = 50
 
 
 class ThemeClusterer(ClusterMixin, BaseEstimator):
@@ -32,12 +37,16 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
     min_cluster_size: smaller groups go to the unsorted bucket (label -1).
     outlier_z: notes farther from their theme centre than median + outlier_z robust SDs are
         unsorted too; None keeps every note in a theme.
+    whiten_power: 0 keeps PCA axes as they are, 1 fully whitens them (0.5 suits sentence
+        embeddings, 0 suits LSA features, see docs/analysis.md).
+    n_consensus: seeded k-means runs over the micro-clusters whose agreement decides a cut;
+        0 cuts the Ward tree instead.
     """
 
     def __init__(self, n_clusters: int | None = None, *, max_clusters: int | None = None,
                  min_cluster_size: int = 2, outlier_z: float | None = 4.0,
                  n_components: int = 64, whiten_power: float = 0.5, n_micro: int = 200,
-                 random_state: int = 0) -> None:
+                 n_consensus: int = 50, random_state: int = 0) -> None:
         self.n_clusters = n_clusters
         self.max_clusters = max_clusters
         self.min_cluster_size = min_cluster_size
@@ -45,24 +54,34 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         self.n_components = n_components
         self.whiten_power = whiten_power
         self.n_micro = n_micro
+        self.n_consensus = n_consensus
         self.random_state = random_state
 
     def fit(self, X, y=None) -> ThemeClusterer:
         """Build the hierarchy and cut it at ``n_clusters`` (or the automatic choice)."""
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         self._check_params()
+        with single_threaded():
+            return self._fit(X)
+
+    def _fit(self, X: np.ndarray) -> ThemeClusterer:
+        """fit, inside the one-thread limit."""
         self.features_ = self._sphere(X)
-        self.micro_labels_, centres, sizes = self._micro_clusters(self.features_)
-        self.linkage_ = weighted_ward(centres, sizes) if len(centres) > 1 else np.zeros((0, 4))
+        self.micro_labels_, self.micro_centres_, self.micro_sizes_ = self._micro_clusters(
+            self.features_)
+        self.linkage_ = (weighted_ward(self.micro_centres_, self.micro_sizes_)
+                         if len(self.micro_sizes_) > 1 else np.zeros((0, 4)))
         self.n_clusters_ = self._choose_k()
         self.labels_ = self.labels_at(self.n_clusters_)
         return self
 
     def labels_at(self, k: int) -> np.ndarray:
-        """Theme of each note when the tree is cut into ``k`` themes (-1 = unsorted)."""
+        """Theme of each note when the notes are cut into ``k`` themes (-1 = unsorted)."""
         check_is_fitted(self, "linkage_")
         k = int(np.clip(k, 1, len(self.linkage_) + 1))
-        labels = self._refine(self._cut(k), k)
+        with single_threaded():
+            groups = self._consensus(k) if self.n_consensus > 0 else self._tree_groups(k)
+            labels = self._refine(groups[self.micro_labels_])
         return _renumber(self._unsort(labels))
 
     def _check_params(self) -> None:
@@ -71,13 +90,15 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
             raise ValueError(f"n_clusters must be at least 1, got {self.n_clusters}")
         if self.min_cluster_size < 1:
             raise ValueError(f"min_cluster_size must be at least 1, got {self.min_cluster_size}")
+        if self.n_consensus < 0:
+            raise ValueError(f"n_consensus must be at least 0, got {self.n_consensus}")
 
     def _sphere(self, X: np.ndarray) -> np.ndarray:
         """Centre, partially whiten with PCA and project rows onto the unit sphere."""
         rank = min(self.n_components, X.shape[0] - 1, X.shape[1])
         if rank < 1:
             return normalize(X - X.mean(axis=0))
-        pca = PCA(rank, svd_solver="full").fit(X)
+        pca = PCA(rank, svd_solver="covariance_eigh").fit(X)  # fast for n >> dimensions
         scale = np.maximum(pca.explained_variance_, 1e-12) ** (self.whiten_power / 2)
         return normalize(pca.transform(X) / scale)
 
@@ -90,20 +111,42 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
             km = KMeans(self.n_micro, n_init=1, random_state=self.random_state).fit(Z)
             labels = km.labels_
         sizes = np.bincount(labels)
-        centres = np.vstack([Z[labels == c].mean(axis=0) for c in range(len(sizes))])
+        centres = _group_means(Z, labels, len(sizes))
         return labels, centres, sizes
 
-    def _cut(self, k: int) -> np.ndarray:
-        """Per-note labels 0..k-1 from cutting the micro-cluster tree into k groups."""
+    def _tree_groups(self, k: int) -> np.ndarray:
+        """Group 0..k-1 of each micro-cluster when the Ward tree is cut into k groups."""
         if len(self.linkage_) == 0:
-            return np.zeros(len(self.micro_labels_), dtype=np.intp)
-        groups = fcluster(self.linkage_, k, criterion="maxclust") - 1
-        return groups[self.micro_labels_]
+            return np.zeros(len(self.micro_sizes_), dtype=np.intp)
+        return fcluster(self.linkage_, k, criterion="maxclust") - 1
 
-    def _refine(self, labels: np.ndarray, k: int) -> np.ndarray:
-        """Polish a tree cut with k-means started from its centres (deterministic)."""
+    def _consensus(self, k: int) -> np.ndarray:
+        """Group of each micro-cluster by evidence accumulation over seeded k-means runs.
+
+        Each run clusters the size-weighted micro-cluster centres into between k and 3k groups;
+        micro-clusters that land together in many runs are joined by average linkage on
+        (1 - share of runs together), cut into exactly k groups. Averaging many runs removes
+        most of the seed-to-seed spread of a single k-means.
+        """
+        m = len(self.micro_sizes_)
+        if k <= 1 or k >= m:
+            return np.arange(m) if k >= m else np.zeros(m, dtype=np.intp)
+        rng = np.random.default_rng(self.random_state)
+        centres, weights = self.micro_centres_, self.micro_sizes_.astype(np.float64)
+        high = max(k, min(3 * k, m // 2))
+        together = np.zeros((m, m))
+        for _ in range(self.n_consensus):
+            labels = _weighted_kmeans(centres, weights, int(rng.integers(k, high + 1)), rng)
+            together += labels[:, None] == labels[None, :]
+        distance = 1.0 - together / self.n_consensus
+        np.fill_diagonal(distance, 0.0)
+        tree = linkage(squareform(distance, checks=False), method="average")
+        return cut_tree(tree, n_clusters=k).ravel()
+
+    def _refine(self, labels: np.ndarray) -> np.ndarray:
+        """Polish a partition with k-means started from its centres (deterministic)."""
         present = np.unique(labels)
-        if len(present) < 2 or len(present) >= len(np.unique(self.features_, axis=0)):
+        if len(present) < 2 or len(present) >= len(self.micro_sizes_):
             return labels
         centres = np.vstack([self.features_[labels == c].mean(axis=0) for c in present])
         return KMeans(len(present), init=centres, n_init=1).fit_predict(self.features_)
@@ -125,14 +168,18 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         dist = np.zeros(len(labels))
         for c in np.unique(labels[sorted_mask]):
             members = labels == c
-            dist[members] = np.linalg.norm(self.features_[members] - self.features_[members].mean(0),
-                                           axis=1)
+            vectors = self.features_[members]
+            dist[members] = np.linalg.norm(vectors - vectors.mean(axis=0), axis=1)
         med = np.median(dist[sorted_mask])
         mad = 1.4826 * np.median(np.abs(dist[sorted_mask] - med)) + 1e-12
         return sorted_mask & (dist > med + self.outlier_z * mad)
 
     def _choose_k(self) -> int:
-        """The given n_clusters, or the tree cut with the best silhouette in the allowed range."""
+        """The given n_clusters, or the Ward-tree cut with the best silhouette in range.
+
+        Silhouettes of all cuts come from one pass: each sampled note's summed distance to
+        every micro-cluster, after which a cut only adds up columns (no k-means per k).
+        """
         n_groups = len(self.linkage_) + 1
         if self.n_clusters is not None:
             return min(int(self.n_clusters), n_groups)
@@ -141,8 +188,20 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
             return 1
         sample = np.random.default_rng(self.random_state).permutation(len(self.features_))
         sample = np.sort(sample[:_SILHOUETTE_SAMPLE])
-        dist = euclidean_distances(self.features_[sample])
-        return max(range(2, high + 1), key=lambda k: _silhouette(dist, self._cut(k)[sample]))
+        to_micro = self._distance_sums(sample)
+        own_micro = self.micro_labels_[sample]
+        scores = [_silhouette(to_micro, self.micro_sizes_, own_micro, self._tree_groups(k))
+                  for k in range(2, high + 1)]
+        return 2 + int(np.argmax(scores))
+
+    def _distance_sums(self, sample: np.ndarray) -> np.ndarray:
+        """(sample x micro-clusters) sums of distances from sampled notes to each group's notes."""
+        features = self.features_.astype(np.float32)
+        members = np.zeros((len(features), len(self.micro_sizes_)), dtype=np.float32)
+        members[np.arange(len(features)), self.micro_labels_] = 1.0
+        blocks = [euclidean_distances(features[sample[i:i + _CHUNK]], features) @ members
+                  for i in range(0, len(sample), _CHUNK)]
+        return np.vstack(blocks).astype(np.float64)
 
     def _max_k(self) -> int:
         """Upper bound for automatic k: workshop-sized, growing like sqrt(n)."""
@@ -151,11 +210,51 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         return int(np.clip(round(1.5 * np.sqrt(len(self.features_))), 2, 100))
 
 
-def _silhouette(dist: np.ndarray, labels: np.ndarray) -> float:
-    """Silhouette from precomputed distances; -1 when it is undefined."""
-    if not 1 < len(np.unique(labels)) < len(labels):
+def _silhouette(to_micro: np.ndarray, micro_sizes: np.ndarray, own_micro: np.ndarray,
+                groups: np.ndarray) -> float:
+    """Mean silhouette of the sampled notes for one cut (micro-cluster -> group); -1: undefined."""
+    k = int(groups.max()) + 1
+    if k < 2:
         return -1.0
-    return float(silhouette_score(dist, labels, metric="precomputed"))
+    onehot = np.zeros((len(groups), k))
+    onehot[np.arange(len(groups)), groups] = 1.0
+    sums, sizes = to_micro @ onehot, micro_sizes @ onehot
+    own = groups[own_micro]
+    rows = np.arange(len(own))
+    a = sums[rows, own] / np.maximum(sizes[own] - 1, 1)
+    mean_other = sums / sizes
+    mean_other[rows, own] = np.inf
+    b = mean_other.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.where(sizes[own] > 1, (b - a) / np.maximum(a, b), 0.0)
+    return float(np.nan_to_num(s).mean())
+
+
+def _weighted_kmeans(points: np.ndarray, weights: np.ndarray, k: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Labels of a weighted k-means (random weighted start, Lloyd steps) on a few hundred points."""
+    chosen = rng.choice(len(points), size=k, replace=False, p=weights / weights.sum())
+    centres = points[chosen]
+    labels = np.full(len(points), -1)
+    rows = np.arange(len(points))
+    for _ in range(_LLOYD_ITERATIONS):
+        new = (-2.0 * points @ centres.T + (centres ** 2).sum(axis=1)).argmin(axis=1)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        share = np.zeros((len(points), len(centres)))
+        share[rows, labels] = weights
+        mass = share.sum(axis=0)
+        filled = mass > 0
+        centres[filled] = (share.T @ points)[filled] / mass[filled, None]
+    return labels
+
+
+def _group_means(Z: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
+    """Mean row of each group 0..n_groups-1."""
+    members = sparse.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))),
+                                shape=(n_groups, len(labels)))
+    return np.asarray(members @ Z) / np.bincount(labels, minlength=n_groups)[:, None]
 
 
 def _renumber(labels: np.ndarray) -> np.ndarray:

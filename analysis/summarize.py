@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analysis.cluster import UNSORTED, ThemeClusterer
-from analysis.embed import Embedder, get_embedder
+from analysis.embed import Embedder, SemanticEmbedder, get_embedder
 from analysis.keywords import Vocabulary, class_tfidf, keywords_and_label
 from analysis.text import LANGUAGES, guess_language
 
@@ -88,8 +88,11 @@ def summarize_themes(texts: Sequence[str], *, k: int | None = None, backend: str
     vocab = Vocabulary.build(texts, langs)
     if len(texts) < MIN_NOTES_TO_CLUSTER:
         return _single_theme(texts, vocab, embedder)
-    features = embeddings if embeddings is not None else embedder.features(texts)
-    clusterer = ThemeClusterer(n_clusters=k).fit(features)
+    if embeddings is not None:
+        features, whiten = embeddings, SemanticEmbedder.whiten_power
+    else:
+        features, whiten = embedder.features(texts), getattr(embedder, "whiten_power", 0.5)
+    clusterer = ThemeClusterer(n_clusters=k, whiten_power=whiten).fit(features)
     return _Context(clusterer, vocab, embedder).result(clusterer.labels_)
 
 

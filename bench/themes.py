@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import os
 import resource
 import sys
 import time
@@ -90,32 +91,39 @@ def corpus(folder: Path, n: int) -> tuple[list[str], np.ndarray]:
     return texts, np.vstack([v for _, v in picks])
 
 
-def timed(run) -> tuple[float, float]:
-    """Median wall time of three runs (seconds) and traced peak memory of one (MB)."""
-    times = []
+def timed(run) -> str:
+    """Median wall time of three runs, their median CPU time (s) and traced peak of one (MB).
+
+    CPU time is shown because the machine is shared: under load, wall time mostly measures
+    waiting for a core.
+    """
+    times, cpu = [], []
     for _ in range(3):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     tracemalloc.start()
     run()
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return float(np.median(times)), peak
+    return f"{np.median(times):.2f} ({np.median(cpu):.2f}) / {peak:.0f}"
 
 
 def speed(folder: Path, sizes: tuple[int, ...]) -> None:
     """Markdown table: seconds and peak memory per size and path."""
-    print("\n| notes | semantic, pre-embedded: s / MB | lexical, end to end: s / MB |")
+    print("\n| notes | semantic, pre-embedded: s (CPU s) / MB"
+          " | lexical, end to end: s (CPU s) / MB |")
     print("| --- | --- | --- |")
     semantic = get_embedder("semantic")
     for n in sizes:
         texts, vectors = corpus(folder, n)
         sem = timed(lambda: summarize_themes(texts, embedder=semantic, embeddings=vectors))
         lex = timed(lambda: summarize_themes(texts, embedder=LexicalEmbedder()))
-        print(f"| {n:,} | {sem[0]:.2f} / {sem[1]:.0f} | {lex[0]:.2f} / {lex[1]:.0f} |", flush=True)
+        print(f"| {n:,} | {sem} | {lex} |", flush=True)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nPeak resident memory of the whole benchmark process: {rss:.0f} MB")
+    print(f"Load average at the end (2 cores): {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:

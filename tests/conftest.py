@@ -97,6 +97,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     live.stop()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that drives Chromium is marked `browser`, whether or not its author said so.
+
+    Playwright's sync API keeps an event loop running in the main thread, so the
+    browser tests run in a pytest process of their own (see the Makefile).
+    """
+    for item in items:
+        if {"browser", "new_context"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 # ==== browser ==================================================================================
 # Fixtures for tests/test_browser_*.py: one headless Debian Chromium per test session, driven
 # through Playwright's sync API (the tests are plain functions, not async ones).

@@ -66,3 +66,39 @@ def test_themes_are_numbered_by_size(blobs):
 def test_bad_n_clusters_is_a_clear_error(blobs):
     with pytest.raises(ValueError, match="n_clusters"):
         ThemeClusterer(n_clusters=0).fit(blobs[0])
+
+
+def test_fast_silhouette_matches_scikit_learn(blobs):
+    from sklearn.metrics import silhouette_score
+
+    from analysis.cluster import _silhouette
+
+    X, _ = blobs
+    model = ThemeClusterer(n_clusters=5, n_micro=40).fit(X)
+    everyone = np.arange(len(X))
+    to_micro = model._distance_sums(everyone)
+    for k in (2, 4, 7):
+        groups = model._tree_groups(k)
+        expected = silhouette_score(model.features_, groups[model.micro_labels_])
+        fast = _silhouette(to_micro, model.micro_sizes_, model.micro_labels_, groups)
+        assert fast == pytest.approx(expected, abs=1e-5)
+
+
+def test_consensus_and_plain_tree_cut_both_recover_blobs(blobs):
+    X, y = blobs
+    for runs in (0, 50):
+        labels = ThemeClusterer(n_clusters=5, n_consensus=runs).fit_predict(X)
+        assert adjusted_rand_score(y, labels) > 0.95
+
+
+def test_one_thread_limit_nests_and_restores():
+    from threadpoolctl import threadpool_info
+
+    from analysis.threads import single_threaded
+
+    before = [pool["num_threads"] for pool in threadpool_info()]
+    with single_threaded():
+        with single_threaded():
+            assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    assert [pool["num_threads"] for pool in threadpool_info()] == before

@@ -35,3 +35,14 @@ def test_content_words_stem_per_language_and_drop_stop_words():
     assert [stem for stem, _ in fi] == ["työpaik", "työpaik", "määrä"]
     assert [word for _, word in content_words("och språket är viktigt", "sv")] == [
         "språket", "viktigt"]
+
+
+def test_cached_stems_match_snowball():
+    import snowballstemmer
+
+    from analysis.text import stem
+
+    for word in ("työpaikat", "työpaikkojen", "työpaikat"):
+        assert stem(word, "fi") == snowballstemmer.stemmer("finnish").stemWord(word)
+    assert stem("arbetsplatserna", "sv") == snowballstemmer.stemmer("swedish").stemWord(
+        "arbetsplatserna")

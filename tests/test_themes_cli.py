@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from workshop import themes_command
+from workshop import cli, themes_command
 from workshop.themes_command import InputError, read_notes
 
 NOTES = ["Lisää kieliopetusta", "Kielikursseja enemmän", "Kieliopetusta iltaisin",
@@ -20,6 +20,16 @@ def _talkoot(*args: str) -> subprocess.CompletedProcess:
     """Run the real command line in a subprocess."""
     return subprocess.run([sys.executable, "-m", "workshop.cli", "themes", *args],
                           capture_output=True, text=True, timeout=120)
+
+
+def _talkoot_in_process(capsys, *args: str) -> tuple[int, str, str]:
+    """The same command line run in this process (no interpreter start-up): code, out, err."""
+    try:
+        code = cli.main(["themes", *args])
+    except SystemExit as exc:  # argparse rejects flags by exiting
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def _csv(tmp_path, text: str, encoding: str = "utf-8", name: str = "notes.csv"):
@@ -40,27 +50,27 @@ def test_json_contract_every_row_once(tmp_path):
     assert "skipped 1 blank" in proc.stderr
 
 
-def test_markdown_is_the_default(tmp_path):
+def test_markdown_is_the_default(tmp_path, capsys):
     body = "text\n" + "\n".join(NOTES) + "\n"
-    proc = _talkoot(str(_csv(tmp_path, body)), "--backend", "lexical")
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("# Themes (8 notes, lexical backend)")
+    code, out, err = _talkoot_in_process(capsys, str(_csv(tmp_path, body)), "--backend", "lexical")
+    assert code == 0, err
+    assert out.startswith("# Themes (8 notes, lexical backend)")
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [("", "empty"), ("name,comment\nx,y\n", 'no column "text"'), ("\x00\x01\x02" * 50, "binary")],
 )
-def test_bad_input_exits_2_with_one_line(tmp_path, body, message):
-    proc = _talkoot(str(_csv(tmp_path, body)), "--format", "json")
-    assert proc.returncode == 2
-    assert message in proc.stderr and proc.stderr.count("\n") == 1
-    assert "Traceback" not in proc.stderr
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys, body, message):
+    code, _, err = _talkoot_in_process(capsys, str(_csv(tmp_path, body)), "--format", "json")
+    assert code == 2
+    assert message in err and err.count("\n") == 1
+    assert "Traceback" not in err
 
 
-def test_missing_file_exits_2(tmp_path):
-    proc = _talkoot(str(tmp_path / "nope.csv"))
-    assert proc.returncode == 2 and "nope.csv" in proc.stderr
+def test_missing_file_exits_2(tmp_path, capsys):
+    code, _, err = _talkoot_in_process(capsys, str(tmp_path / "nope.csv"))
+    assert code == 2 and "nope.csv" in err
 
 
 @pytest.mark.parametrize(
@@ -88,5 +98,5 @@ def test_oversized_file_is_refused(tmp_path, monkeypatch):
         read_notes(_csv(tmp_path, "text\n" + "muistiinpano\n" * 20), None)
 
 
-def test_bad_flags_exit_2(tmp_path):
-    assert _talkoot(str(_csv(tmp_path, "text\na\n")), "--themes", "0").returncode == 2
+def test_bad_flags_exit_2(tmp_path, capsys):
+    assert _talkoot_in_process(capsys, str(_csv(tmp_path, "text\na\n")), "--themes", "0")[0] == 2
