@@ -158,7 +158,16 @@ def test_csv_opens_in_finnish_excel_shape() -> None:
     raw = download("csv").content
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
-    assert rows[0] == ["Prompt", "Group", "Theme", "Note", "Author", "Created", "Theme votes"]
+    # Headings in the workshop's language (the fixture is Finnish).
+    assert rows[0] == [
+        "Kysymys",
+        "Ryhmä",
+        "Teema",
+        "Muistiinpano",
+        "Kirjoittaja",
+        "Luotu",
+        "Teeman äänet",
+    ]
     body = rows[1:]
     assert len(body) == len(NOTES)
     assert all(len(row) == 7 for row in body)
@@ -203,24 +212,25 @@ def test_docx_headings_table_and_actions() -> None:
     assert ("Heading 2", KIELI[1]) in headings
     assert len(document.tables) == 2
     rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
-    assert rows[0] == ["Theme", "Keywords", "Notes", "Votes", "Groups"]
+    assert rows[0] == ["Teema", "Avainsanat", "Muistiinpanot", "Äänet", "Ryhmät"]
     assert rows[1] == [KOHTAAMO[1], "kohtaamo, ajanvaraus, kynnys", "2", "9", "Ryhmä Äänekoski"]
     assert rows[2][0] == POLUT[1] and rows[2][3] == "4"
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Avataan kokeilukohtaamo kirjastoon — Äänekosken kaupunki, 31. joulukuuta 2026" in text
     assert "Saamenkielinen palvelu Utsjoelle — Sámediggi" in text
     assert MULTILINE in text and QUOTED in text
-    assert "Notes without a theme: 1" in text
+    assert "Teemattomia muistiinpanoja: 1" in text
     pictures = document.inline_shapes
     assert len(pictures) == 2
-    assert "Kohtaamo ja matala kynnys: 2 notes, 9 votes" in pictures[0]._inline.docPr.get("descr")
+    description = pictures[0]._inline.docPr.get("descr")
+    assert "Kohtaamo ja matala kynnys: 2 muistiinpanoa, 9 ääntä" in description
 
 
 def test_xlsx_three_sheets() -> None:
     book = load_workbook(io.BytesIO(download("xlsx").content))
-    assert book.sheetnames == ["Themes", "Notes", "Actions"]
-    themes = [list(r) for r in book["Themes"].iter_rows(values_only=True)]
-    assert themes[0] == ["Prompt", "Theme", "Keywords", "Notes", "Votes", "Groups"]
+    assert book.sheetnames == ["Teemat", "Muistiinpanot", "Toimenpiteet"]
+    themes = [list(r) for r in book["Teemat"].iter_rows(values_only=True)]
+    assert themes[0] == ["Kysymys", "Teema", "Avainsanat", "Muistiinpanot", "Äänet", "Ryhmät"]
     assert themes[1] == [
         "Miten palvelut löytävät nuoret?",
         KOHTAAMO[1],
@@ -230,13 +240,13 @@ def test_xlsx_three_sheets() -> None:
         "Ryhmä Äänekoski",
     ]
     assert len(themes) == 4
-    notes_sheet = book["Notes"]
+    notes_sheet = book["Muistiinpanot"]
     notes = [list(r) for r in notes_sheet.iter_rows(values_only=True)]
     assert len(notes) == len(NOTES) + 1
     assert notes[1][4] == SAMI_AUTHOR and notes[2][4] is None
     assert notes[5][3] == FORMULA and notes_sheet["D6"].data_type == "s"  # text, not a formula
     assert notes[3][3] == MULTILINE
-    actions = [list(r) for r in book["Actions"].iter_rows(values_only=True)]
+    actions = [list(r) for r in book["Toimenpiteet"].iter_rows(values_only=True)]
     assert actions[1][:4] == [
         "Miten palvelut löytävät nuoret?",
         KOHTAAMO[1],
@@ -262,8 +272,8 @@ def test_pdf_text_has_themes_votes_and_every_letter() -> None:
         KOHTAAMO[1],
         POLUT[1],
         KIELI[1],
-        "9 votes",
-        "6 votes",
+        "9 ääntä",
+        "6 ääntä",
         "Sámediggi",
         SWEDISH,
     ):
@@ -294,6 +304,7 @@ def test_svg_is_accessible_well_formed_xml() -> None:
         assert title is not None and desc is not None
         assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
         assert section.text in (title.text or "")
+    i18n.use_language("en")  # chart.svg speaks the current language; render() sets it
     root = ET.fromstring(chart.svg(tricky))
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "A & B <script>" in texts and "3 notes" in texts and "0 votes" in texts
@@ -384,4 +395,4 @@ def test_control_characters_and_emoji_do_not_break_any_format() -> None:
     for fmt in FORMATS:
         assert render(summary, fmt).content, fmt
     book = load_workbook(io.BytesIO(render(summary, "xlsx").content))
-    assert book["Notes"]["D2"].value == "Kiitos 🙏  ok"
+    assert book["Muistiinpanot"]["D2"].value == "Kiitos 🙏  ok"
