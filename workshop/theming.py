@@ -25,7 +25,7 @@ from workshop.theme_commands import ThemeDraft
 
 log = logging.getLogger("talkoot.themes")
 
-NICENESS = 10
+NICENESS = 19  # background: realtime delivery always comes first
 EMBED_BATCH = 32
 EMBED_QUEUE_LIMIT = 5000
 DraftTuple = tuple[str, list[str], list[int], list[int]]
