@@ -6,12 +6,16 @@ import asyncio
 import json
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.sync.client import ClientConnection as SyncConnection
+from websockets.sync.client import connect as sync_connect
 
 RECEIVE_TIMEOUT = 5.0
 
@@ -101,3 +105,25 @@ async def connect(ws_url: str, token: str, since: int = 0, **options: Any) -> Li
     welcome = json.loads(await asyncio.wait_for(ws.recv(), RECEIVE_TIMEOUT))
     assert welcome["type"] == "welcome", welcome
     return LiveClient(ws, welcome)
+
+
+# ---- the same from plain (non-async) tests, such as the browser tests -------------------------
+
+
+@contextmanager
+def sync_hello(ws_url: str, token: str) -> Iterator[SyncConnection]:
+    with sync_connect(ws_url) as ws:
+        ws.send(json.dumps({"type": "hello", "token": token, "since": 0}))
+        assert json.loads(ws.recv(timeout=RECEIVE_TIMEOUT))["type"] == "welcome"
+        yield ws
+
+
+def sync_command(ws: SyncConnection, kind: str, **fields: Any) -> dict[str, Any]:
+    """Send a command and return its ack; fail on an error."""
+    cid = new_cid()
+    ws.send(json.dumps({"type": kind, "cid": cid, **fields}))
+    while True:
+        message = json.loads(ws.recv(timeout=RECEIVE_TIMEOUT))
+        if message.get("cid") == cid:
+            assert message["type"] == "ack", message
+            return message

@@ -4,16 +4,13 @@ photographed at a phone's and a laptop's size, and checked for sideways scrollin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from websockets.sync.client import connect as ws_connect
 
-from tests.helpers import create_workshop, join
+from tests.helpers import create_workshop, join, sync_command, sync_hello
 from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
 
 pytestmark = pytest.mark.browser
@@ -21,25 +18,17 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[1] / ".cache/axe/node_modules/axe-core/axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LANGUAGES = ["fi", "sv", "en"]
+# Controls a finger must hit: 44 x 44 px at least. A checkbox or radio button is hit through
+# its label, so the label is what is measured; links inside running text are not targets here.
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'button, select, input:not([type=hidden]), textarea, summary, a.button')]
+  .filter(e => e.offsetParent !== null)
+  .map(e => ['checkbox', 'radio'].includes(e.type) ? (e.closest('label') || e) : e)
+  .map(e => [e, e.getBoundingClientRect()])
+  .filter(([e, r]) => r.height < 44 || r.width < 44)
+  .map(([e, r]) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} "${(e.textContent
+    || e.name || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`)"""
 VIEWPORTS = {"phone": {"width": 360, "height": 640}, "laptop": {"width": 1280, "height": 800}}
-
-
-def command(ws: Any, kind: str, **fields: Any) -> dict[str, Any]:
-    cid = f"{kind}-{len(json.dumps(fields))}-{id(fields)}"
-    ws.send(json.dumps({"type": kind, "cid": cid, **fields}))
-    while True:
-        message = json.loads(ws.recv(timeout=10))
-        if message.get("cid") == cid:
-            assert message["type"] == "ack", message
-            return message
-
-
-@contextmanager
-def hello(ws_url: str, token: str) -> Iterator[Any]:
-    with ws_connect(ws_url) as ws:
-        ws.send(json.dumps({"type": "hello", "token": token, "since": 0}))
-        assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
-        yield ws
 
 
 @pytest.fixture(scope="module")
@@ -50,21 +39,21 @@ def site(live_server) -> dict[str, Any]:
     person = join(url, workshop["code"], name="Aino")
     prompt = workshop["prompts"][0]["id"]
     with (
-        hello(live_server.ws_url, person["participant_token"]) as participant,
-        hello(live_server.ws_url, workshop["facilitator_token"]) as facilitator,
+        sync_hello(live_server.ws_url, person["participant_token"]) as participant,
+        sync_hello(live_server.ws_url, workshop["facilitator_token"]) as facilitator,
     ):
         for text in TRANSPORT + MENTAL_HEALTH:
-            command(participant, "note.add", prompt_id=prompt, text=text)
-        command(facilitator, "themes.run", prompt_id=prompt, themes=2)
+            sync_command(participant, "note.add", prompt_id=prompt, text=text)
+        sync_command(facilitator, "themes.run", prompt_id=prompt, themes=2)
         themes = httpx.post(
             f"{url}/api/workshops/{workshop['id']}/themes",
             json={"prompt_id": prompt, "themes": 2},
             headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
             timeout=60,
         ).json()["themes"]
-        command(facilitator, "phase.set", phase="vote")
-        command(participant, "vote.cast", theme_id=themes[0]["id"])
-        command(
+        sync_command(facilitator, "phase.set", phase="vote")
+        sync_command(participant, "vote.cast", theme_id=themes[0]["id"])
+        sync_command(
             facilitator,
             "action.add",
             theme_id=themes[0]["id"],
@@ -72,7 +61,7 @@ def site(live_server) -> dict[str, Any]:
             owner="Lohja",
             due="2026-12-31",
         )
-        command(facilitator, "summary.publish", published=True)
+        sync_command(facilitator, "summary.publish", published=True)
     other = create_workshop(url, title="Karkkila")
     members = [
         {"id": w["id"], "facilitator_token": w["facilitator_token"]} for w in (workshop, other)
@@ -134,6 +123,9 @@ def test_page_has_no_wcag_violations(new_context, live_server, site, artifacts_d
         shots.mkdir(exist_ok=True)
         page.screenshot(path=shots / f"{name}-{language}-{viewport}.png", full_page=True)
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {viewport} size"
+        if viewport == "phone":
+            small = page.evaluate(SMALL_TARGETS)
+            assert small == [], f"{name} [{language}]: touch targets under 44 px: {small[:5]}"
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS

@@ -1,14 +1,17 @@
-"""Keyboard only, no mouse events at all: a participant joins, posts, edits and deletes a note."""
+"""Keyboard only, no mouse events at all: a participant joins, posts, edits, deletes a note
+and votes. (The facilitator's keyboard run is in test_browser_review.py.)"""
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.helpers import create_workshop
+from tests.helpers import create_workshop, join, sync_command, sync_hello
+from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +68,38 @@ def test_a_participant_does_everything_with_the_keyboard(live_server, new_contex
         headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
     )
     assert notes.json()["notes"] == []
+
+
+def test_a_participant_votes_with_the_keyboard(live_server, new_context):
+    workshop = create_workshop(live_server.url, language="en", prompts=["Needs?"], groups=1)
+    prompt = workshop["prompts"][0]["id"]
+    voter = join(live_server.url, workshop["code"])
+    with sync_hello(live_server.ws_url, voter["participant_token"]) as writer:
+        for text in TRANSPORT + MENTAL_HEALTH:
+            sync_command(writer, "note.add", prompt_id=prompt, text=text)
+    with sync_hello(live_server.ws_url, workshop["facilitator_token"]) as facilitator:
+        sync_command(facilitator, "themes.run", prompt_id=prompt, themes=2)
+        sync_command(facilitator, "voting.set", dots=2)
+        sync_command(facilitator, "phase.set", phase="vote")
+    page = new_context(viewport={"width": 360, "height": 640}).new_page()
+    key = f"talkoot:participant:{workshop['id']}"
+    stored = {
+        k: voter[k] for k in ("participant_token", "participant_id", "group_id", "workshop_id")
+    }
+    page.add_init_script(
+        f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(stored))});"
+    )
+    page.goto(f"{live_server.url}/w/{workshop['id']}?lang=en")
+    expect(page.get_by_text("2 of 2 dots left")).to_be_visible()
+
+    tab_to(page, "button", "Add dot")
+    press(page, "Enter")
+    expect(page.get_by_text("1 of 2 dots left")).to_be_visible()
+    tab_to(page, "button", "Add dot")
+    press(page, "Enter")
+    expect(page.get_by_text("0 of 2 dots left")).to_be_visible()
+    summary = httpx.get(
+        f"{live_server.url}/api/workshops/{workshop['id']}/summary",
+        params={"format": "json", "token": workshop["facilitator_token"]},
+    ).json()
+    assert sum(t["votes"] for t in summary["prompts"][0]["themes"]) == 2
