@@ -28,7 +28,11 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
   .filter(([e, r]) => r.height < 44 || r.width < 44)
   .map(([e, r]) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} "${(e.textContent
     || e.name || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`)"""
-VIEWPORTS = {"phone": {"width": 360, "height": 640}, "laptop": {"width": 1280, "height": 800}}
+VIEWPORTS = {
+    "phone": {"width": 360, "height": 640},
+    "laptop": {"width": 1280, "height": 800},
+    "narrowest": {"width": 320, "height": 568},  # WCAG reflow: 320 px, the same as 200% zoom
+}
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import httpx
 import pytest
@@ -152,3 +153,23 @@ async def test_a_series_compares_workshops(live_server):
         ).status_code
         == 401
     )
+
+
+def test_an_organiser_makes_a_series_from_dashboard_links(live_server):
+    first = create_workshop(live_server.url, title="Lohja")
+    second = create_workshop(live_server.url, title="Raasepori")
+    links = f"{first['dashboard_url']}\n  {second['dashboard_url']}  \n"
+    with httpx.Client(base_url=live_server.url) as browser:
+        assert browser.get("/series/new?lang=en").status_code == 200
+        made = browser.post("/series?lang=en", data={"title": "TEKO syksy", "links": links})
+        assert made.status_code == 303
+        page = browser.get(made.headers["location"])
+        assert page.status_code == 200
+        assert "Lohja" in page.text and "Raasepori" in page.text
+        forged = links.replace(first["facilitator_token"], second["facilitator_token"])
+        refused = browser.post("/series?lang=en", data={"title": "T", "links": forged})
+        assert refused.status_code == 403
+        assert re.search(r'<textarea id="series-links"[^>]*aria-invalid="true"', refused.text)
+        untitled = browser.post("/series?lang=en", data={"title": " ", "links": links})
+        assert untitled.status_code == 400
+        assert re.search(r'<input id="series-title"[^>]*aria-invalid="true"', untitled.text)

@@ -17,6 +17,8 @@ def build_routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/w/{workshop_id}", pages.board_page, name="board"),
         Route("/d/{workshop_id}", pages.dashboard_page, name="dashboard"),
         Route("/d/{workshop_id}/summary", summary_views.summary_page, name="summary"),
+        Route("/series/new", series_views.new_series_page, name="series_new"),
+        Route("/series", series_views.create_series_form, methods=["POST"], name="series_create"),
         Route("/series/{series_id}", series_views.series_page, name="series"),
         Route("/accessibility", pages.accessibility, name="accessibility"),
         Route("/qr/{code}.svg", pages.join_qr, name="join_qr"),

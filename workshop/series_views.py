@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from workshop.errors import invalid
+from workshop.errors import TalkootError, invalid
 from workshop.pages import render
 from workshop.review_service import MAX_THEMES
 from workshop.security import bearer_token
@@ -88,3 +90,54 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
         ],
         "notes": len(comparison.notes),
     }
+
+
+# ---- the organiser's form: paste dashboard links, get the comparison ------------------------
+
+DASHBOARD_LINK = re.compile(r"/d/([0-9a-f]{16})\?token=([A-Za-z0-9_-]+)")
+FORM_MAX_BYTES = 64 * 1024
+
+
+def form_problem(code: str) -> str:
+    """Which field a refused series is about; the template words the message."""
+    return "title" if code in {"empty", "too_long"} else "links"
+
+
+async def new_series_page(request: Request) -> Response:
+    return render(request, "series_new.html", {"needs_key": needs_key(request)})
+
+
+async def create_series_form(request: Request) -> Response:
+    form = await url_encoded_form(request)
+    title, links, key = form.get("title", ""), form.get("links", ""), form.get("key") or None
+    context = {"title": title, "links": links, "needs_key": needs_key(request)}
+    series = series_of(request)
+    try:
+        series.talkoot.check_organiser(key)
+    except TalkootError as problem:
+        return render(request, "series_new.html", {**context, "problem": "key"}, problem.status)
+    members = [
+        {"id": found[1], "facilitator_token": found[2]} for found in DASHBOARD_LINK.finditer(links)
+    ]
+    try:
+        created = await series.create({"title": title, "workshops": members}, key)
+    except TalkootError as problem:
+        context["problem"] = form_problem(problem.code)
+        return render(request, "series_new.html", context, problem.status)
+    return RedirectResponse(f"/series/{created['id']}?token={created['token']}", 303)
+
+
+async def url_encoded_form(request: Request) -> dict[str, str]:
+    """A plain HTML form's fields (the standard library parses them; no multipart here)."""
+    body = await request.body()
+    if len(body) > FORM_MAX_BYTES:
+        raise TalkootError("too_large", f"the form may be at most {FORM_MAX_BYTES} bytes", 413)
+    try:
+        fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
+    except ValueError:
+        raise TalkootError("bad_request", "the form has too many fields") from None
+    return {name: values[0] for name, values in fields.items()}
+
+
+def needs_key(request: Request) -> bool:
+    return series_of(request).talkoot.settings.organiser_key is not None

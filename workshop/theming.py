@@ -25,7 +25,7 @@ from workshop.theme_commands import ThemeDraft
 
 log = logging.getLogger("talkoot.themes")
 
-NICENESS = 19  # background: realtime delivery always comes first
+NICENESS = 19  # and SCHED_IDLE where the system has it: realtime delivery comes first
 EMBED_BATCH = 32
 EMBED_QUEUE_LIMIT = 5000
 DraftTuple = tuple[str, list[str], list[int], list[int]]
@@ -105,7 +105,7 @@ _embedder: Any = None
 def start_worker(backend: str, server_pid: int) -> None:
     """One thread for the model (set before it loads), lower priority, then load it."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.nice(NICENESS)
+    run_only_when_idle()
     threading.Thread(target=exit_with_parent, args=(server_pid,), daemon=True).start()
     from analysis.embed import get_embedder
 
@@ -113,6 +113,17 @@ def start_worker(backend: str, server_pid: int) -> None:
     _embedder = get_embedder(backend)
     if _embedder.fallback_reason:
         log.warning("themes use the lexical backend: %s", _embedder.fallback_reason)
+
+
+def run_only_when_idle() -> None:
+    """SCHED_IDLE (Linux): any normal task, the server above all, preempts the worker at once.
+
+    Nice 19 alone still made a waking server wait for the scheduler now and then.
+    """
+    os.nice(NICENESS)
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def exit_with_parent(parent: int) -> None:
