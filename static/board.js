@@ -1,6 +1,6 @@
 // The participant's board: prompts, a note form per prompt, the group's notes, live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural }, { LiveClient, storage, CLOSE_DELETED }, { createVote }] = await Promise.all([
+const [{ t, plural, formatDate }, { LiveClient, storage, CLOSE_DELETED }, { createVote }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["vote.js"]),
@@ -387,7 +387,7 @@ function upsert(note) {
 }
 
 // Dots, actions and the published summary (static/vote.js).
-const vote = createVote({ live: () => live, t, plural, el, say, workshopId, token: auth?.participant_token });
+const vote = createVote({ live: () => live, t, plural, formatDate, el, say, workshopId, token: auth?.participant_token });
 
 const handlers = {
   welcome(msg, since) {

@@ -31,7 +31,7 @@ export function rebuild(container, children) {
   }
 }
 
-export function createReview({ send, notes, t, plural, el }) {
+export function createReview({ send, notes, t, plural, formatDate, el }) {
   const $ = (id) => document.getElementById(id);
   const s = {
     phase: null, prompts: new Map(), groups: new Map(), dots: 3, actionsAllowed: false, published: false,

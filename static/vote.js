@@ -2,7 +2,7 @@
 // vote phase, actions when the facilitator allows them, and the summary once published.
 const COMMANDS = new Set(["vote.cast", "vote.retract", "action.add"]);
 
-export function createVote({ live, t, plural, el, say, workshopId, token }) {
+export function createVote({ live, t, plural, formatDate, el, say, workshopId, token }) {
   const $ = (id) => document.getElementById(id);
   const s = {
     phase: null, dots: 3, actionsAllowed: false, published: false, prompts: [],

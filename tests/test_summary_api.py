@@ -33,7 +33,7 @@ async def finished(live_server):
     await facilitator.command("phase.set", phase="vote")
     await voter.command("vote.cast", theme_id=themes[1]["id"])
     await facilitator.command(
-        "action.add", theme_id=themes[1]["id"], what="Kimppakyydit", owner="Lohja"
+        "action.add", theme_id=themes[1]["id"], what="Kimppakyydit", owner="Lohja", due="2026-12-31"
     )
     await voter.close()
     await facilitator.close()
@@ -92,6 +92,7 @@ async def test_participants_see_the_summary_only_when_published(live_server, fin
     assert "&lt;b&gt;Liikenne&lt;/b&gt;" in fragment.text
     assert "<b>Liikenne" not in fragment.text
     assert "<svg" in fragment.text
+    assert "31.12.2026" in fragment.text  # the workshop's language writes the date
 
 
 def test_summary_page_and_bad_requests(live_server, finished):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import segno
+from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -48,6 +50,18 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={static_version(name)}"
 
 
+BABEL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+
+
+def local_date(iso: str) -> str:
+    """A calendar date ("2026-12-31") the way the page's language writes it."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return format_date(day, format="medium", locale=BABEL_LOCALES[i18n.current_language()])
+
+
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
@@ -58,6 +72,7 @@ def build_environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static=static_url, languages=LANGUAGES)
+    env.filters["local_date"] = local_date
     return env
 
 
