@@ -28,6 +28,12 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
   .filter(([e, r]) => r.height < 44 || r.width < 44)
   .map(([e, r]) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} "${(e.textContent
     || e.name || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+# The innermost elements that stick out past the right edge of the page.
+WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right >
+                                           document.documentElement.clientWidth + 1))
+  .slice(0, 5).map(e => `${e.parentElement.tagName.toLowerCase()}.${e.parentElement.className} > ${e.tagName.toLowerCase()}#${e.id}.${e.className} (${Math.round(e.getBoundingClientRect().width)}px)`)"""
 VIEWPORTS = {
     "phone": {"width": 360, "height": 640},
     "laptop": {"width": 1280, "height": 800},
@@ -126,7 +132,8 @@ def test_page_has_no_wcag_violations(new_context, live_server, site, artifacts_d
         shots = artifacts_dir / "screens"
         shots.mkdir(exist_ok=True)
         page.screenshot(path=shots / f"{name}-{language}-{viewport}.png", full_page=True)
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {viewport} size"
+        wide = page.evaluate(WIDE_ELEMENTS) if overflow > 0 else []
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {viewport} size: {wide}"
         if viewport == "phone":
             small = page.evaluate(SMALL_TARGETS)
             assert small == [], f"{name} [{language}]: touch targets under 44 px: {small[:5]}"
