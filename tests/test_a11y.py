@@ -33,7 +33,8 @@ WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
   .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right >
                                            document.documentElement.clientWidth + 1))
-  .slice(0, 5).map(e => `${e.parentElement.tagName.toLowerCase()}.${e.parentElement.className} > ${e.tagName.toLowerCase()}#${e.id}.${e.className} (${Math.round(e.getBoundingClientRect().width)}px)`)"""
+  .slice(0, 5).map(e => `${e.parentElement.className} > ${e.tagName.toLowerCase()}#${e.id}`
+    + `.${e.className} (${Math.round(e.getBoundingClientRect().width)}px)`)"""
 VIEWPORTS = {
     "phone": {"width": 360, "height": 640},
     "laptop": {"width": 1280, "height": 800},
