@@ -145,10 +145,11 @@ function scheduleRender() {
 const cacheKey = auth ? `talkoot:board:${workshopId}:${auth.participant_id}` : null;
 let cacheTimer = 0;
 
+/** Save at most every 300 ms; a throttle, not a debounce, which renders every 250 ms would starve. */
 function saveCache() {
-  if (!cacheKey || state.ended || !state.prompts.length) return;
-  clearTimeout(cacheTimer);
+  if (!cacheKey || state.ended || !state.prompts.length || cacheTimer) return;
   cacheTimer = setTimeout(() => {
+    cacheTimer = 0;
     const { me, groupId, title, code, phase, locked, shared, timer, prompts } = state;
     storage.set(cacheKey, { me, groupId, title, code, phase, locked, shared, timer, prompts,
       groups: [...state.groups], notes: [...state.notes.values()] });
