@@ -1,6 +1,6 @@
 // The participant's board: prompts, a note form per prompt, the group's notes, live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, formatDate }, { LiveClient, storage, CLOSE_DELETED }, { createVote }] = await Promise.all([
+const [{ t, plural, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createVote }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["vote.js"]),
@@ -58,14 +58,6 @@ function setConnection(kind) {
 }
 
 // ---- rendering -----------------------------------------------------------------
-
-function formatTime(seconds) {
-  const s = Math.max(0, seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
-}
 
 function groupName(id) {
   return state.groups.get(id) || "";

@@ -1,6 +1,6 @@
 // The facilitator's dashboard: steer the workshop and watch every group's notes live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, readJson, formatDate }, { LiveClient, storage, CLOSE_DELETED }, { createReview }] = await Promise.all([
+const [{ t, plural, readJson, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createReview }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["review.js"]),
@@ -26,14 +26,6 @@ const items = new Map();
 let renderQueued = false;
 
 storage.set(`talkoot:facilitator:${data.workshop_id}`, data.token);
-
-function formatTime(seconds) {
-  const s = Math.max(0, seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
-}
 
 function showError(message) {
   const box = $("control-error");

@@ -21,6 +21,15 @@ export function plural(key, n, params = {}) {
   return fill(n === 1 ? forms[0] : forms[1], { n, ...params });
 }
 
+/** A countdown as m:ss, or h:mm:ss from an hour up. */
+export function formatTime(seconds) {
+  const s = Math.max(0, seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
+}
+
 function fill(text, params) {
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
 }
