@@ -1,29 +1,16 @@
 // The participant's board: prompts, a note form per prompt, the group's notes, live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createVote }] = await Promise.all([
+const [{ t, plural, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createVote }, { el }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["vote.js"]),
+  import(assets["dom.js"]),
 ]);
 
 const MAX_CHARS = 500;
 const root = document.getElementById("board");
 const workshopId = root.dataset.workshopId;
 const $ = (id) => document.getElementById(id);
-
-/** Build an element; strings among the children become text nodes (never HTML). */
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key in node && !key.includes("-")) node[key] = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined && child !== false));
-  return node;
-}
 
 const state = {
   me: null,

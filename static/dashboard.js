@@ -1,25 +1,14 @@
 // The facilitator's dashboard: steer the workshop and watch every group's notes live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, readJson, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createReview }] = await Promise.all([
+const [{ t, plural, readJson, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createReview }, { el }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["review.js"]),
+  import(assets["dom.js"]),
 ]);
 
 const data = readJson("dashboard-data");
 const $ = (id) => document.getElementById(id);
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key in node && !key.includes("-")) node[key] = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
-}
 
 const state = { phase: null, locked: false, shared: false, timer: { ends_at: null }, notes: new Map(), ended: false };
 const items = new Map();
