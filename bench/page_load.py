@@ -14,15 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 from playwright.sync_api import expect, sync_playwright
+from server import start_server
 
 PORT = 8732
 BASE = f"http://127.0.0.1:{PORT}"
@@ -44,22 +42,6 @@ new MutationObserver((_, observer) => {
   }
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
-
-
-def start_server(db: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workshop.cli", "serve", "--port", str(PORT), "--db", str(db)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            httpx.get(f"{BASE}/healthz", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 def participant() -> dict[str, object]:
@@ -105,7 +87,7 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp) / "bench.db")
+        server = start_server(Path(tmp) / "bench.db", PORT)
         try:
             person = participant()
             with sync_playwright() as playwright:

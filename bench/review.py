@@ -15,17 +15,15 @@ import argparse
 import asyncio
 import csv
 import json
-import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import websockets
+from server import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -44,24 +42,6 @@ def sample_notes(count: int) -> list[str]:
         with open(DATASETS / name, encoding="utf-8") as handle:
             texts += [" ".join(row["text"].split()[:NOTE_WORDS]) for row in csv.DictReader(handle)]
     return random.Random(42).sample(texts, count)
-
-
-def start_server(db: Path, backend: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TALKOOT_THEME_BACKEND": backend, "TALKOOT_NOTES_PER_MINUTE": "100000"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workshop.cli", "serve", "--port", str(PORT), "--db", str(db)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 async def hello(token: str) -> websockets.ClientConnection:
@@ -132,7 +112,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp) / "bench.db", args.backend)
+        server = start_server(
+            Path(tmp) / "bench.db",
+            PORT,
+            TALKOOT_THEME_BACKEND=args.backend,
+            TALKOOT_NOTES_PER_MINUTE="100000",
+        )
         try:
             asyncio.run(measure(args))
         finally:

@@ -1,6 +1,9 @@
 // The landing page: create a workshop (POST /api/workshops), or go to the join page by code.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const { t, readJson } = await import(assets["i18n.js"]);
+const [{ t, readJson }, { setError, clearErrors, normaliseCode }] = await Promise.all([
+  import(assets["i18n.js"]),
+  import(assets["forms.js"]),
+]);
 
 const $ = (id) => document.getElementById(id);
 const templates = readJson("templates");
@@ -9,32 +12,6 @@ const form = $("create-form");
 const list = $("prompt-list");
 let rowCounter = 0;
 let edited = false;
-
-export function normaliseCode(raw) {
-  return raw.toUpperCase().replace(/[^0-9A-Z]/g, "");
-}
-
-// ---- errors next to their fields --------------------------------------------------------
-
-function setError(field, errorId, message) {
-  const error = $(errorId);
-  error.textContent = message;
-  error.hidden = false;
-  if (field) {
-    field.setAttribute("aria-invalid", "true");
-    const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-    if (!described.includes(errorId)) field.setAttribute("aria-describedby", [...described, errorId].join(" "));
-  }
-  return field || error;
-}
-
-function clearErrors(scope) {
-  for (const error of scope.querySelectorAll(".field-error, .form-error")) {
-    error.hidden = true;
-    error.textContent = "";
-  }
-  for (const field of scope.querySelectorAll("[aria-invalid]")) field.removeAttribute("aria-invalid");
-}
 
 // ---- join by code ------------------------------------------------------------------------
 

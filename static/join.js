@@ -1,6 +1,9 @@
 // The join page: code, optional name, group (when the facilitator lets people choose).
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const { t, readJson } = await import(assets["i18n.js"]);
+const [{ t, readJson }, { setError, clearErrors, normaliseCode }] = await Promise.all([
+  import(assets["i18n.js"]),
+  import(assets["forms.js"]),
+]);
 
 const $ = (id) => document.getElementById(id);
 const data = readJson("join-data");
@@ -11,34 +14,14 @@ function stored(workshopId) {
   try { return JSON.parse(localStorage.getItem(storageKey(workshopId)) || "null"); } catch { return null; }
 }
 
-function normaliseCode(raw) {
-  return raw.toUpperCase().replace(/[^0-9A-Z]/g, "");
-}
-
 if (data.workshop_id && stored(data.workshop_id)?.participant_token) $("continue-box").hidden = false;
 
-function setError(field, errorId, message) {
-  const error = $(errorId);
-  error.textContent = message;
-  error.hidden = false;
-  if (field) {
-    field.setAttribute("aria-invalid", "true");
-    const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-    if (!described.includes(errorId)) field.setAttribute("aria-describedby", [...described, errorId].join(" "));
-  }
-  return field || error;
-}
-
-function clearErrors() {
-  for (const error of form.querySelectorAll(".field-error, .form-error")) { error.hidden = true; error.textContent = ""; }
-  for (const field of form.querySelectorAll("[aria-invalid]")) field.removeAttribute("aria-invalid");
-}
 
 let busy = false;
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   if (busy) return;
-  clearErrors();
+  clearErrors(form);
   const codeField = $("code");
   const code = normaliseCode(codeField.value);
   if (!code) { setError(codeField, "code-error", t("err_code")).focus(); return; }

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,6 +16,8 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+# no_script_errors is an autouse fixture: importing it is what makes it apply here.
+from tests.browser import PHONE, NewContext, no_script_errors, open_page  # noqa: F401
 from tests.conftest import LiveServer
 from tests.helpers import connect, create_workshop, join, new_cid
 
@@ -24,43 +25,12 @@ pytestmark = pytest.mark.browser
 
 expect.set_options(timeout=5000)
 
-PHONE = {
-    "viewport": {"width": 360, "height": 640},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
 BUS = ["Bussi kulkee liian harvoin", "Bussi on kallis nuorille", "Bussi myöhästyy usein aamulla"]
 MIND = [
     "Mielenterveys palvelut ovat ruuhkaisia",
     "Mielenterveys tuki puuttuu kouluista",
     "Mielenterveys huolettaa nuoria",
 ]
-JS_ERRORS: list[str] = []
-NewContext = Callable[..., BrowserContext]
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors() -> Iterator[None]:
-    """Uncaught exceptions and CSP violations in any page fail the test."""
-    JS_ERRORS.clear()
-    yield
-    assert JS_ERRORS == []
-
-
-def open_page(context: BrowserContext, url: str) -> Page:
-    page = context.new_page()
-    page.on("pageerror", lambda error: JS_ERRORS.append(f"{page.url}: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            JS_ERRORS.append(f"{page.url}: {message.text}")
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.goto(url)
-    return page
 
 
 # ---- setting the scene through the API ----------------------------------------------------------
