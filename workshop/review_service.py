@@ -147,16 +147,10 @@ class Review:
         return await self._run(principal, body, set_workshop_setting(principal, "dots", dots))
 
     async def allow_actions(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
-        facilitator_only(principal)
-        allowed = int(check.flag(body.get("allowed"), "allowed"))
-        change = set_workshop_setting(principal, "participant_actions", allowed)
-        return await self._run(principal, body, change)
+        return await self.talkoot.set_flag(principal, body, "allowed", "participant_actions")
 
     async def publish_summary(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
-        facilitator_only(principal)
-        published = int(check.flag(body.get("published"), "published"))
-        change = set_workshop_setting(principal, "summary_published", published)
-        return await self._run(principal, body, change)
+        return await self.talkoot.set_flag(principal, body, "published", "summary_published")
 
     async def add_action(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
         theme_id = check.positive_id(body.get("theme_id"), "theme_id")

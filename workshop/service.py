@@ -296,21 +296,24 @@ class Talkoot:
         change = commands.set_workshop_setting(principal, "phase", phase)
         return await self.run(principal, check.cid(body.get("cid")), change)
 
+    async def set_flag(
+        self, principal: Principal, body: dict[str, Any], field: str, column: str
+    ) -> commands.CommandResult:
+        """A facilitator's on/off switch for the whole workshop: `field` true or false."""
+        facilitator_only(principal)
+        value = int(check.flag(body.get(field), field))
+        change = commands.set_workshop_setting(principal, column, value)
+        return await self.run(principal, check.cid(body.get("cid")), change)
+
     async def set_locked(
         self, principal: Principal, body: dict[str, Any]
     ) -> commands.CommandResult:
-        facilitator_only(principal)
-        locked = int(check.flag(body.get("locked"), "locked"))
-        change = commands.set_workshop_setting(principal, "locked", locked)
-        return await self.run(principal, check.cid(body.get("cid")), change)
+        return await self.set_flag(principal, body, "locked", "locked")
 
     async def set_shared(
         self, principal: Principal, body: dict[str, Any]
     ) -> commands.CommandResult:
-        facilitator_only(principal)
-        shared = int(check.flag(body.get("shared"), "shared"))
-        change = commands.set_workshop_setting(principal, "shared", shared)
-        return await self.run(principal, check.cid(body.get("cid")), change)
+        return await self.set_flag(principal, body, "shared", "shared")
 
     async def set_timer(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
         """Start a countdown of `seconds`, or stop it with seconds 0 or null."""
