@@ -117,3 +117,14 @@ def test_bad_flags_and_settings_exit_2_with_a_reason(tmp_path, args, env, messag
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_keeps_full_garbage_collections_rare():
+    """The serving process freezes start-up objects and raises the thresholds (cli.serve)."""
+    script = (
+        "import gc; from workshop.cli import calm_garbage_collector, GC_THRESHOLDS;"
+        "calm_garbage_collector();"
+        "print(gc.get_threshold() == GC_THRESHOLDS, gc.get_freeze_count() > 10_000)"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert shown.stdout.split() == ["True", "True"], shown.stderr
