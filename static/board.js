@@ -235,7 +235,7 @@ function noteItem(key, { note, text, pending, hold }) {
     return item;
   }
   const meta = el("p", { class: "note-meta" }, el("span", { class: "author" }, author));
-  if (otherGroup) meta.append(" · ", el("span", { class: "group-tag" }, t("group_label", { group: groupName(note.group_id) })));
+  if (otherGroup) meta.append(" · ", el("span", { class: "group-tag" }, groupName(note.group_id)));
   if (pending) meta.append(" ", el("span", { class: "badge pending-badge" }, hold ? t("pending_locked") : t("pending")));
   item.replaceChildren(el("p", { class: "note-text", id: textId }, text), meta);
   if (own && note && !pending && !state.ended) {

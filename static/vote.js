@@ -1,11 +1,11 @@
 // The participant's vote and summary views, loaded by board.js: dots on the themes in the
 // vote phase, actions when the facilitator allows them, and the summary once published.
-const COMMANDS = new Set(["vote.cast", "vote.retract", "action.add"]);
+const COMMANDS = new Set(["vote.cast", "vote.retract", "action.add", "action.delete"]);
 
 export function createVote({ live, t, plural, formatDate, el, say, workshopId, token }) {
   const $ = (id) => document.getElementById(id);
   const s = {
-    phase: null, dots: 3, actionsAllowed: false, published: false, prompts: [],
+    me: null, phase: null, dots: 3, actionsAllowed: false, published: false, prompts: [],
     themes: new Map(), mine: new Map(), actions: new Map(), summaryShown: false, fetches: 0,
   };
   let queued = false;
@@ -31,7 +31,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
   function welcome(msg, since) {
     const w = msg.workshop;
     if (since === 0) { s.themes.clear(); s.actions.clear(); }
-    Object.assign(s, { phase: w.phase, dots: w.dots, actionsAllowed: w.participant_actions, published: w.summary_published, prompts: w.prompts });
+    Object.assign(s, { me: msg.participant_id, phase: w.phase, dots: w.dots, actionsAllowed: w.participant_actions, published: w.summary_published, prompts: w.prompts });
     s.mine = new Map(Object.entries(msg.votes || {}).map(([id, n]) => [Number(id), n]));
     schedule();
     summary(false);
@@ -144,11 +144,20 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
       el("div", { class: "dot-buttons" }, add, remove));
     const actions = [...s.actions.values()].filter((a) => a.theme_id === th.id);
     if (actions.length) {
-      item.append(el("ul", { class: "action-list", "aria-label": t("actions") }, ...actions.map((a) =>
-        el("li", {}, a.what + (a.owner ? ` – ${a.owner}` : "") + (a.due ? ` (${t("by_date", { date: a.due })})` : "")))));
+      item.append(el("ul", { class: "action-list", "aria-label": t("actions") }, ...actions.map(actionItem)));
     }
     if (s.actionsAllowed) item.append(actionForm(th));
     return item;
+  }
+
+  function actionItem(a) {
+    const id = `va-item-${a.id}`;
+    const text = a.what + (a.owner ? ` – ${a.owner}` : "") + (a.due ? ` (${t("by_date", { date: a.due })})` : "");
+    const remove = a.participant_id === s.me
+      ? el("button", { type: "button", class: "small secondary", "data-key": `${id}-remove`, "aria-describedby": id,
+        onclick: () => live().send("action.delete", { action_id: a.id }) }, t("remove"))
+      : null;
+    return el("li", {}, el("span", { id }, text), remove ? " " : null, remove);
   }
 
   function actionForm(th) {

@@ -283,6 +283,25 @@ def test_participant_spends_dots_and_dashboard_counts(
         "0 of 2 dots left"
     )
 
+    # Participants may add actions when allowed, and remove their own (not others').
+    command(live_server, token, "actions.allow", allowed=True)
+    view = phone.get_by_role("region", name="Vote")
+    bus = view.locator("li.vote-theme").filter(has_text="bussi")
+    bus.locator("summary", has_text="Add action").tap()
+    bus.get_by_label("What will be done").fill("Kyytiringit")
+    bus.get_by_role("button", name="Add action").tap()
+    mine = bus.locator(".action-list li").filter(has_text="Kyytiringit")
+    expect(card(dash, BUS[0]).locator(".action-list")).to_contain_text("Kyytiringit")
+    card(dash, BUS[0]).locator("summary", has_text="Add action").click()
+    card(dash, BUS[0]).get_by_label("What will be done").fill("Facilitator's own")
+    card(dash, BUS[0]).get_by_role("button", name="Add action").click()
+    theirs = bus.locator(".action-list li").filter(has_text="Facilitator's own")
+    expect(theirs).to_be_visible()
+    expect(theirs.get_by_role("button")).to_have_count(0)
+    mine.get_by_role("button", name="Remove").tap()
+    expect(mine).to_have_count(0)
+    expect(card(dash, BUS[0]).locator(".action-list")).not_to_contain_text("Kyytiringit")
+
 
 # ---- 3. publishing the summary ------------------------------------------------------------------
 
