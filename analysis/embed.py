@@ -19,7 +19,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import Normalizer
 
-from analysis.text import normalize
+from analysis import stopwords
+from analysis.text import normalize, tokenize
 from analysis.threads import single_threaded
 
 BACKENDS = ("auto", "semantic", "lexical")
@@ -116,8 +117,8 @@ class LexicalEmbedder:
         return None
 
     def features(self, texts: Sequence[str]) -> np.ndarray:
-        """TF-IDF of char 3-5-grams, projected to at most ``dimensions`` LSA axes."""
-        docs = [normalize(t).lower() for t in texts]
+        """Char 3-5-gram TF-IDF of the content words, reduced to at most ``dimensions`` LSA axes."""
+        docs = [_content_text(t) for t in texts]
         with single_threaded():
             matrix = _tfidf(docs)
             rank = min(self.dimensions, matrix.shape[0] - 1, matrix.shape[1] - 1)
@@ -125,6 +126,16 @@ class LexicalEmbedder:
                 return Normalizer().fit_transform(matrix.toarray())
             svd = TruncatedSVD(rank, n_iter=_SVD_ITERATIONS, random_state=0)
             return Normalizer(copy=False).fit_transform(svd.fit_transform(matrix))
+
+
+def _content_text(text: str) -> str:
+    """The note's words without fi/sv/en stop words (the note itself if nothing is left).
+
+    Function words ("I", "my", "the", "on") share n-grams across unrelated notes; dropping
+    them raised V on Banking77 and SIB-200 fi and sv (docs/analysis.md).
+    """
+    words = [w for w in tokenize(text) if w not in stopwords.ALL]
+    return " ".join(words) if words else normalize(text).lower()
 
 
 def _tfidf(docs: list[str]) -> sparse.csr_matrix:

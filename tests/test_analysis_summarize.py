@@ -80,6 +80,15 @@ def test_precomputed_embeddings_skip_encoding():
     assert sorted(len(t.indices) for t in result.themes) == [6, 6, 7]
 
 
+def test_lexical_features_ignore_stop_words():
+    features = LexicalEmbedder().features(["I lost my card", "the card is lost", "a card",
+                                           "on the other hand", "Missä on kortti?"])
+    assert np.allclose(features[0], features[1], atol=1e-5)  # only "lost" and "card" count
+    assert embed._content_text("Missä on kortti?") == "kortti"
+    assert embed._content_text("on the other hand") == "hand"
+    assert embed._content_text("and the of") == "and the of"  # nothing left: the note itself
+
+
 def test_bad_arguments_are_clear_errors():
     with pytest.raises(ValueError, match="embeddings"):
         summarize_themes(NOTES, backend="lexical", embeddings=np.zeros((2, 3)))
