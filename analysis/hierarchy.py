@@ -17,8 +17,12 @@ def weighted_ward(centres: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     tree = np.zeros((m - 1, 4))
     for step in range(m - 1):
         a, b = sorted(np.unravel_index(np.argmin(dist), dist.shape))
-        tree[step] = [min(ids[a], ids[b]), max(ids[a], ids[b]), np.sqrt(dist[a, b]),
-                      leaves[a] + leaves[b]]
+        tree[step] = [
+            min(ids[a], ids[b]),
+            max(ids[a], ids[b]),
+            np.sqrt(dist[a, b]),
+            leaves[a] + leaves[b],
+        ]
         dist[a] = _lance_williams(dist, sizes, a, b)
         dist[:, a] = dist[a]
         dist[a, a] = np.inf

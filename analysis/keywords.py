@@ -29,14 +29,15 @@ class Vocabulary:
         columns: dict[str, int] = {}
         forms: dict[str, Counter[str]] = {}
         rows, cols = [], []
-        for row, (text, lang) in enumerate(zip(texts, langs)):
+        for row, (text, lang) in enumerate(zip(texts, langs, strict=True)):
             for stem, word in content_words(text, lang):
                 col = columns.setdefault(stem, len(columns))
                 forms.setdefault(stem, Counter())[word] += 1
                 rows.append(row)
                 cols.append(col)
-        matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
-                                   shape=(len(texts), len(columns)))
+        matrix = sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(columns))
+        )
         matrix.data[:] = 1.0  # duplicates were summed: count each stem once per note
         surface = [_usual_form(forms[stem]) for stem in columns]
         return cls(matrix, surface)

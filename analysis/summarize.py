@@ -61,20 +61,35 @@ class _Context:
         n_themes = int(labels.max()) + 1 if len(labels) else 0
         scores = class_tfidf(self.vocab, labels, n_themes)
         themes = [self._theme(labels, c, scores[c]) for c in range(n_themes)]
-        return ThemeResult(themes, _indices(labels == UNSORTED), self.embedder.name,
-                           self.embedder.fallback_reason, self)
+        return ThemeResult(
+            themes,
+            _indices(labels == UNSORTED),
+            self.embedder.name,
+            self.embedder.fallback_reason,
+            self,
+        )
 
     def _theme(self, labels: np.ndarray, c: int, scores: np.ndarray) -> Theme:
         """Keywords, label and representatives of theme c."""
         keywords, label = keywords_and_label(self.vocab, scores)
         members = _indices(labels == c)
-        return Theme(label or f"theme {c + 1}", keywords, members,
-                     _representatives(self.clusterer.features_, members))
+        return Theme(
+            label or f"theme {c + 1}",
+            keywords,
+            members,
+            _representatives(self.clusterer.features_, members),
+        )
 
 
-def summarize_themes(texts: Sequence[str], *, k: int | None = None, backend: str = "auto",
-                     embedder: Embedder | None = None, lang: str = "auto",
-                     embeddings: np.ndarray | None = None) -> ThemeResult:
+def summarize_themes(
+    texts: Sequence[str],
+    *,
+    k: int | None = None,
+    backend: str = "auto",
+    embedder: Embedder | None = None,
+    lang: str = "auto",
+    embeddings: np.ndarray | None = None,
+) -> ThemeResult:
     """Cluster notes into labelled themes; deterministic for the same notes and settings.
 
     k: number of themes, or None to choose automatically. embedder: a ready backend (else
@@ -96,8 +111,7 @@ def summarize_themes(texts: Sequence[str], *, k: int | None = None, backend: str
     return _Context(clusterer, vocab, embedder).result(clusterer.labels_)
 
 
-def _check_args(texts: list[str], k: int | None, lang: str,
-                embeddings: np.ndarray | None) -> None:
+def _check_args(texts: list[str], k: int | None, lang: str, embeddings: np.ndarray | None) -> None:
     """Clear errors for arguments that cannot work."""
     if not all(isinstance(t, str) for t in texts):
         raise TypeError("texts must be strings")

@@ -22,25 +22,59 @@ _SPACE = re.compile(r"\s+")
 _MARKER_WORDS = {
     "fi": frozenset(
         "ja ei että se ne kun mutta myös tai oli ovat olla tämä joka jos niin vain kanssa "
-        "pitää voisi olisi hyvä meidän enemmän liian taas paljon aina"
-        .split()
+        "pitää voisi olisi hyvä meidän enemmän liian taas paljon aina".split()
     ),
     "sv": frozenset(
         "och är att det som ett inte med för på av till har kan vi ska också eller från "
-        "om bra mer behöver måste finns våra mellan bättre många mycket någon"
-        .split()
+        "om bra mer behöver måste finns våra mellan bättre många mycket någon".split()
     ),
     "en": frozenset(
         "the and is are to of in for with that this it not we be or have can should more "
-        "our need too"
-        .split()
+        "our need too".split()
     ),
 }
 _MARKER_SUFFIXES = {
-    "fi": ("ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "lle", "ksi", "nen", "ään",
-           "aan", "iin", "ita", "itä", "uu", "yy", "ää", "ja", "jä", "ui", "oi", "ei"),
-    "sv": ("het", "tion", "ning", "ligt", "arna", "erna", "orna", "ande", "ende", "skap", "ter",
-           "ar", "or"),
+    "fi": (
+        "ssa",
+        "ssä",
+        "sta",
+        "stä",
+        "lla",
+        "llä",
+        "lta",
+        "ltä",
+        "lle",
+        "ksi",
+        "nen",
+        "ään",
+        "aan",
+        "iin",
+        "ita",
+        "itä",
+        "uu",
+        "yy",
+        "ää",
+        "ja",
+        "jä",
+        "ui",
+        "oi",
+        "ei",
+    ),
+    "sv": (
+        "het",
+        "tion",
+        "ning",
+        "ligt",
+        "arna",
+        "erna",
+        "orna",
+        "ande",
+        "ende",
+        "skap",
+        "ter",
+        "ar",
+        "or",
+    ),
     "en": ("ing", "tion", "ness", "ment", "ly", "ed", "ies"),
 }
 

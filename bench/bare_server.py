@@ -67,9 +67,18 @@ def dumps(message: dict[str, Any]) -> str:
 def note_for(seq: int, group_id: int | None, message: dict[str, Any]) -> dict[str, Any]:
     """A note shaped like Talkoot's, so frames are of the same size."""
     stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return {"id": seq, "prompt_id": message.get("prompt_id"), "group_id": group_id,
-            "participant_id": None, "author": None, "text": message.get("text"),
-            "hidden": False, "votes": 0, "created_at": stamp, "updated_at": stamp}
+    return {
+        "id": seq,
+        "prompt_id": message.get("prompt_id"),
+        "group_id": group_id,
+        "participant_id": None,
+        "author": None,
+        "text": message.get("text"),
+        "hidden": False,
+        "votes": 0,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
 
 
 async def broadcast(group_id: int | None, text: str) -> None:
@@ -84,16 +93,26 @@ async def handle(websocket: WebSocket, group_id: int | None, message: dict[str, 
     seq = ROOMS.next_seq()
     if kind == "note.add":
         note = note_for(seq, group_id, message)
-        await broadcast(group_id, dumps({"type": "note.added", "seq": seq, "note_id": seq,
-                                         "note": note}))
+        await broadcast(
+            group_id, dumps({"type": "note.added", "seq": seq, "note_id": seq, "note": note})
+        )
         await websocket.send_text(dumps({"type": "ack", "cid": cid, "seq": seq, "note": note}))
     elif kind == "phase.set":
-        await broadcast(None, dumps({"type": "phase.changed", "seq": seq,
-                                     "phase": message.get("phase")}))
+        await broadcast(
+            None, dumps({"type": "phase.changed", "seq": seq, "phase": message.get("phase")})
+        )
         await websocket.send_text(dumps({"type": "ack", "cid": cid, "seq": seq}))
     else:
-        await websocket.send_text(dumps({"type": "error", "cid": cid, "code": "unknown_type",
-                                         "message": "unknown message type"}))
+        await websocket.send_text(
+            dumps(
+                {
+                    "type": "error",
+                    "cid": cid,
+                    "code": "unknown_type",
+                    "message": "unknown message type",
+                }
+            )
+        )
 
 
 async def live(websocket: WebSocket) -> None:
@@ -101,8 +120,9 @@ async def live(websocket: WebSocket) -> None:
     hello = json.loads(await websocket.receive_text())
     group_id = hello.get("group_id")
     role = "participant" if group_id is not None else "facilitator"
-    await websocket.send_text(dumps({"type": "welcome", "seq": ROOMS.seq, "role": role,
-                                     "group_id": group_id}))
+    await websocket.send_text(
+        dumps({"type": "welcome", "seq": ROOMS.seq, "role": role, "group_id": group_id})
+    )
     ROOMS.join(websocket, group_id)
     try:
         while True:
@@ -124,8 +144,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     port = parser.parse_args().port
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False,
-                ws_max_size=WS_MAX_FRAME_BYTES, log_level="warning")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        access_log=False,
+        ws_max_size=WS_MAX_FRAME_BYTES,
+        log_level="warning",
+    )
 
 
 if __name__ == "__main__":

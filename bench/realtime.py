@@ -81,8 +81,15 @@ PHASE_ROUND_PAUSE_SECONDS = 0.3
 ALTERNATING_PHASES = ("ideate", "review")
 NOISY_OTHERS_CPU_PCT = 25  # other processes' CPU in a load phase above which a run is noisy
 
-QUICK = {"participants": 200, "groups": 20, "rate": 50, "duration": 5.0,
-         "saturation_seconds": 5.0, "idle": 500, "phase_rounds": 5}
+QUICK = {
+    "participants": 200,
+    "groups": 20,
+    "rate": 50,
+    "duration": 5.0,
+    "saturation_seconds": 5.0,
+    "idle": 500,
+    "phase_rounds": 5,
+}
 
 
 # ---- measurements ------------------------------------------------------------------------
@@ -137,8 +144,10 @@ class Recorder:
             self.acks.append(now - sent_at)
 
     def settled(self) -> bool:
-        return (len(self.acks) + sum(self.errors.values()) >= len(self.sent_at)
-                and len(self.deliveries) >= self.expected_deliveries)
+        return (
+            len(self.acks) + sum(self.errors.values()) >= len(self.sent_at)
+            and len(self.deliveries) >= self.expected_deliveries
+        )
 
     async def drain(self) -> None:
         """Wait (boundedly) until every ack and delivery of what was sent has arrived."""
@@ -211,8 +220,12 @@ class Client:
         self._reader: asyncio.Task[None] | None = None
 
     async def open(self, url: str) -> None:
-        self.ws = await connect(url, open_timeout=30, ping_interval=None,
-                                compression="deflate" if self.deflate else None)
+        self.ws = await connect(
+            url,
+            open_timeout=30,
+            ping_interval=None,
+            compression="deflate" if self.deflate else None,
+        )
         await self.ws.send(json.dumps(self.identity.hello))
         async with asyncio.timeout(30):
             message = json.loads(await self.ws.recv())
@@ -273,8 +286,9 @@ class Population:
         return self._group_sizes[sender.identity.group_id] + len(self.facilitators)
 
 
-async def connect_all(url: str, identities: Iterable[Identity], probe: Probe,
-                      deflate: bool) -> list[Client]:
+async def connect_all(
+    url: str, identities: Iterable[Identity], probe: Probe, deflate: bool
+) -> list[Client]:
     gate = asyncio.Semaphore(CONNECTS_IN_FLIGHT)
 
     async def one(identity: Identity) -> Client:
@@ -302,8 +316,9 @@ class Target(Protocol):
 
     def env(self) -> dict[str, str]: ...
 
-    async def enrol(self, base_url: str, participants: int, groups: int,
-                    facilitators: int) -> list[Identity]: ...
+    async def enrol(
+        self, base_url: str, participants: int, groups: int, facilitators: int
+    ) -> list[Identity]: ...
 
 
 class TalkootTarget:
@@ -314,31 +329,48 @@ class TalkootTarget:
         self._addresses = (f"127.0.0.{n}" for n in range(2, 255))
 
     def argv(self, port: int) -> list[str]:
-        return [sys.executable, "-m", "workshop.cli", "serve", "--port", str(port),
-                "--db", str(self.db_path)]
+        return [
+            sys.executable,
+            "-m",
+            "workshop.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            str(self.db_path),
+        ]
 
     def env(self) -> dict[str, str]:
         return {"TALKOOT_SYNCHRONOUS": "FULL", "TALKOOT_NOTES_PER_MINUTE": "1000000"}
 
-    async def enrol(self, base_url: str, participants: int, groups: int,
-                    facilitators: int) -> list[Identity]:
+    async def enrol(
+        self, base_url: str, participants: int, groups: int, facilitators: int
+    ) -> list[Identity]:
         """A new workshop, its facilitator dashboards, and participants spread over its groups."""
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-            response = await http.post("/api/workshops", json={
-                "title": "Realtime benchmark", "language": "en", "prompts": ["Bench?"],
-                "groups": groups})
+            response = await http.post(
+                "/api/workshops",
+                json={
+                    "title": "Realtime benchmark",
+                    "language": "en",
+                    "prompts": ["Bench?"],
+                    "groups": groups,
+                },
+            )
         response.raise_for_status()
         created = response.json()
         prompt_id = created["prompts"][0]["id"]
         group_ids = [g["id"] for g in created["groups"]]
-        dashboard = Identity({"type": "hello", "token": created["facilitator_token"], "since": 0},
-                             None, prompt_id)
+        dashboard = Identity(
+            {"type": "hello", "token": created["facilitator_token"], "since": 0}, None, prompt_id
+        )
         placements = [group_ids[i % len(group_ids)] for i in range(participants)]
         joined = await self._join(base_url, created["code"], placements, prompt_id)
         return [dashboard] * facilitators + joined
 
-    async def _join(self, base_url: str, code: str, placements: list[int],
-                    prompt_id: int) -> list[Identity]:
+    async def _join(
+        self, base_url: str, code: str, placements: list[int], prompt_id: int
+    ) -> list[Identity]:
         gate = asyncio.Semaphore(JOINS_IN_FLIGHT)
 
         async def one(http: httpx.AsyncClient, group_id: int) -> Identity:
@@ -346,16 +378,20 @@ class TalkootTarget:
                 response = await http.post("/api/join", json={"code": code, "group_id": group_id})
             response.raise_for_status()
             joined = response.json()
-            return Identity({"type": "hello", "token": joined["participant_token"], "since": 0},
-                            joined["group_id"], prompt_id)
+            return Identity(
+                {"type": "hello", "token": joined["participant_token"], "since": 0},
+                joined["group_id"],
+                prompt_id,
+            )
 
         async with contextlib.AsyncExitStack() as stack:
             jobs = []
             for start in range(0, len(placements), JOINS_PER_ADDRESS):
                 transport = httpx.AsyncHTTPTransport(local_address=next(self._addresses))
                 http = await stack.enter_async_context(
-                    httpx.AsyncClient(base_url=base_url, timeout=60, transport=transport))
-                jobs += [one(http, g) for g in placements[start:start + JOINS_PER_ADDRESS]]
+                    httpx.AsyncClient(base_url=base_url, timeout=60, transport=transport)
+                )
+                jobs += [one(http, g) for g in placements[start : start + JOINS_PER_ADDRESS]]
             return list(await asyncio.gather(*jobs))
 
 
@@ -371,8 +407,9 @@ class BareTarget:
     def env(self) -> dict[str, str]:
         return {}
 
-    async def enrol(self, base_url: str, participants: int, groups: int,
-                    facilitators: int) -> list[Identity]:
+    async def enrol(
+        self, base_url: str, participants: int, groups: int, facilitators: int
+    ) -> list[Identity]:
         """No joining: the hello names the group."""
         first_group = self._groups_used + 1
         self._groups_used += groups
@@ -396,8 +433,9 @@ async def running(target: Target, log_path: Path) -> AsyncIterator[tuple[str, ps
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(target.argv(port), cwd=ROOT, stdout=log, stderr=log,
-                                   env={**os.environ, **target.env()})
+        process = subprocess.Popen(
+            target.argv(port), cwd=ROOT, stdout=log, stderr=log, env={**os.environ, **target.env()}
+        )
     try:
         await wait_until_ready(base_url, process, log_path)
         server = psutil.Process(process.pid)
@@ -412,8 +450,7 @@ async def running(target: Target, log_path: Path) -> AsyncIterator[tuple[str, ps
             process.wait(10)
 
 
-async def wait_until_ready(base_url: str, process: subprocess.Popen[bytes],
-                           log_path: Path) -> None:
+async def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
     async with httpx.AsyncClient(base_url=base_url, timeout=2) as http:
         for _ in range(240):
             if process.poll() is not None:
@@ -444,8 +481,10 @@ def note_add(key: str, sender: Client) -> dict[str, Any]:
 
 
 def latency_figures(prefix: str, seconds: Sequence[float]) -> dict[str, float]:
-    return {f"{prefix}_{name}_ms": 1000 * percentile(seconds, q)
-            for name, q in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))}
+    return {
+        f"{prefix}_{name}_ms": 1000 * percentile(seconds, q)
+        for name, q in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))
+    }
 
 
 def delivery_figures(recorder: Recorder) -> dict[str, float]:
@@ -458,8 +497,9 @@ def delivery_figures(recorder: Recorder) -> dict[str, float]:
     }
 
 
-async def steady_phase(population: Population, probe: Probe, rate: float, duration: float,
-                       rng: random.Random) -> dict[str, float]:
+async def steady_phase(
+    population: Population, probe: Probe, rate: float, duration: float, rng: random.Random
+) -> dict[str, float]:
     """`rate` notes a second from random participants, on a fixed schedule."""
     recorder = probe.start()
     count = int(rate * duration)
@@ -477,8 +517,7 @@ async def steady_phase(population: Population, probe: Probe, rate: float, durati
     return {**delivery_figures(recorder), "sent_per_s": sent_rate}
 
 
-async def phase_broadcast(population: Population, probe: Probe,
-                          rounds: int) -> dict[str, Any]:
+async def phase_broadcast(population: Population, probe: Probe, rounds: int) -> dict[str, Any]:
     """Time from phase.set to phase.changed at every connected client, round after round."""
     recorder = probe.start()
     facilitator = population.facilitators[0]
@@ -487,8 +526,9 @@ async def phase_broadcast(population: Population, probe: Probe,
     for i in range(rounds):
         this_round = PhaseRound(time.perf_counter(), len(population.everyone))
         recorder.phase_round = this_round
-        await facilitator.send({"type": "phase.set", "cid": probe.next_key(),
-                                "phase": ALTERNATING_PHASES[i % 2]})
+        await facilitator.send(
+            {"type": "phase.set", "cid": probe.next_key(), "phase": ALTERNATING_PHASES[i % 2]}
+        )
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(this_round.done.wait(), PHASE_ROUND_TIMEOUT_SECONDS)
         latencies += this_round.latencies
@@ -501,8 +541,9 @@ async def phase_broadcast(population: Population, probe: Probe,
     return figures
 
 
-async def saturation_phase(population: Population, probe: Probe, seconds: float, window: int,
-                           server: psutil.Process) -> dict[str, float]:
+async def saturation_phase(
+    population: Population, probe: Probe, seconds: float, window: int, server: psutil.Process
+) -> dict[str, float]:
     """Every participant keeps `window` notes in flight until time is up."""
     recorder = probe.start()
     deadline = time.perf_counter() + seconds
@@ -522,8 +563,12 @@ async def saturation_phase(population: Population, probe: Probe, seconds: float,
     cpu = meter.percent()
     await recorder.drain()
     acked_per_s = len(recorder.acks) / elapsed
-    return {**delivery_figures(recorder), **cpu, "acked_per_s": acked_per_s,
-            "server_us_per_note": 1e4 * cpu["server_cpu_pct"] / max(acked_per_s, 1e-9)}
+    return {
+        **delivery_figures(recorder),
+        **cpu,
+        "acked_per_s": acked_per_s,
+        "server_us_per_note": 1e4 * cpu["server_cpu_pct"] / max(acked_per_s, 1e-9),
+    }
 
 
 @dataclass
@@ -546,8 +591,11 @@ class Session:
 
         A workshop has at most 100 groups, so they fill as many workshops as needed.
         """
-        populations = [await self.populate(n, n, 0)
-                       for n in [100] * (participants // 100) + [participants % 100] if n]
+        populations = [
+            await self.populate(n, n, 0)
+            for n in [100] * (participants // 100) + [participants % 100]
+            if n
+        ]
         return Population([c for population in populations for c in population.everyone])
 
     def rss_mib(self) -> float:
@@ -562,9 +610,12 @@ async def idle_phase(session: Session, count: int, groups: int) -> dict[str, flo
     rss_after = session.rss_mib()
     connected = sum(c.ws is not None and c.ws.state.name == "OPEN" for c in idle.everyone)
     await close_all(idle.everyone)
-    return {"idle_connected": connected, "rss_before_idle_mib": rss_before,
-            "rss_idle_mib": rss_after,
-            "rss_per_idle_kib": 1024 * (rss_after - rss_before) / max(connected, 1)}
+    return {
+        "idle_connected": connected,
+        "rss_before_idle_mib": rss_before,
+        "rss_idle_mib": rss_after,
+        "rss_per_idle_kib": 1024 * (rss_after - rss_before) / max(connected, 1),
+    }
 
 
 async def measure(target: Target, args: argparse.Namespace, log_path: Path) -> dict[str, Any]:
@@ -575,12 +626,16 @@ async def measure(target: Target, args: argparse.Namespace, log_path: Path) -> d
         started = time.perf_counter()
         population = await session.populate(args.participants, args.groups, args.facilitators)
         results["connect_s"] = time.perf_counter() - started
-        say(f"  {target.name}: {len(population.everyone)} connected"
-            f" in {results['connect_s']:.1f} s")
+        say(
+            f"  {target.name}: {len(population.everyone)} connected in {results['connect_s']:.1f} s"
+        )
 
         meter = CpuMeter(server)
-        results.update(await steady_phase(population, session.probe, args.rate, args.duration,
-                                          random.Random(args.seed)))
+        results.update(
+            await steady_phase(
+                population, session.probe, args.rate, args.duration, random.Random(args.seed)
+            )
+        )
         results.update({f"steady_{k}": v for k, v in meter.percent().items()})
         results["rss_active_mib"] = session.rss_mib()
         say(f"  {target.name}: steady delivery p99 {results['delivery_p99_ms']:.1f} ms")
@@ -588,15 +643,17 @@ async def measure(target: Target, args: argparse.Namespace, log_path: Path) -> d
         results.update(await phase_broadcast(population, session.probe, args.phase_rounds))
         say(f"  {target.name}: phase change p99 {results['phase_p99_ms']:.1f} ms")
 
-        saturation = await saturation_phase(population, session.probe, args.saturation_seconds,
-                                            args.window, server)
+        saturation = await saturation_phase(
+            population, session.probe, args.saturation_seconds, args.window, server
+        )
         results.update({f"sat_{k}": v for k, v in saturation.items()})
         say(f"  {target.name}: saturation {saturation['acked_per_s']:.0f} acked notes/s")
         await close_all(population.everyone)
 
         lone = await session.lone_writers(args.participants)
-        writer_bound = await saturation_phase(lone, session.probe, args.saturation_seconds,
-                                              args.window, server)
+        writer_bound = await saturation_phase(
+            lone, session.probe, args.saturation_seconds, args.window, server
+        )
         results.update({f"lone_{k}": v for k, v in writer_bound.items()})
         say(f"  {target.name}: lone writers {writer_bound['acked_per_s']:.0f} acked notes/s")
         await close_all(lone.everyone)
@@ -668,17 +725,32 @@ def goals(ours: dict[str, Any], bare: dict[str, Any] | None) -> list[tuple[str, 
     ratio = ours["delivery_p99_ms"] / bare["delivery_p99_ms"] if bare else math.nan
     idle_rss = ours.get("rss_idle_mib", math.nan)
     rows = [
-        ("group delivery p99 <= 20 ms", f"{ours['delivery_p99_ms']:.1f} ms",
-         ours["delivery_p99_ms"] <= 20 and ours["deliveries"] == ours["deliveries_expected"]),
+        (
+            "group delivery p99 <= 20 ms",
+            f"{ours['delivery_p99_ms']:.1f} ms",
+            ours["delivery_p99_ms"] <= 20 and ours["deliveries"] == ours["deliveries_expected"],
+        ),
         ("p99 ratio to the bare server <= 2", f"{ratio:.2f}", None if bare is None else ratio <= 2),
-        (">= 3,000 acked notes/s, full fan-out", f"{ours['sat_acked_per_s']:.0f}/s",
-         ours["sat_acked_per_s"] >= 3000),
-        (">= 3,000 acked notes/s, lone writers", f"{ours['lone_acked_per_s']:.0f}/s",
-         ours["lone_acked_per_s"] >= 3000),
-        ("phase change p99 <= 100 ms", f"{ours['phase_p99_ms']:.1f} ms",
-         ours["phase_p99_ms"] <= 100 and ours["phase_seen"] == ours["phase_expected"]),
-        ("idle participants in <= 1 GiB RSS", f"{idle_rss:.0f} MiB",
-         None if math.isnan(idle_rss) else idle_rss * MIB <= GIB),
+        (
+            ">= 3,000 acked notes/s, full fan-out",
+            f"{ours['sat_acked_per_s']:.0f}/s",
+            ours["sat_acked_per_s"] >= 3000,
+        ),
+        (
+            ">= 3,000 acked notes/s, lone writers",
+            f"{ours['lone_acked_per_s']:.0f}/s",
+            ours["lone_acked_per_s"] >= 3000,
+        ),
+        (
+            "phase change p99 <= 100 ms",
+            f"{ours['phase_p99_ms']:.1f} ms",
+            ours["phase_p99_ms"] <= 100 and ours["phase_seen"] == ours["phase_expected"],
+        ),
+        (
+            "idle participants in <= 1 GiB RSS",
+            f"{idle_rss:.0f} MiB",
+            None if math.isnan(idle_rss) else idle_rss * MIB <= GIB,
+        ),
     ]
     return rows
 
@@ -690,21 +762,31 @@ def report(args: argparse.Namespace, ours: dict[str, Any], bare: dict[str, Any] 
     for key, label, fmt in ROWS:
         say(f"{label:<{width}}  {cell(ours, key, fmt):>12}  {cell(bare, key, fmt):>12}")
     if bare is not None:
-        say(f"{'delivery p99 ratio talkoot / bare':<{width}}  "
-            f"{ours['delivery_p99_ms'] / bare['delivery_p99_ms']:>12.2f}")
+        say(
+            f"{'delivery p99 ratio talkoot / bare':<{width}}  "
+            f"{ours['delivery_p99_ms'] / bare['delivery_p99_ms']:>12.2f}"
+        )
     say("")
-    say(f"Goals ({args.participants} participants in {args.groups} groups, "
+    say(
+        f"Goals ({args.participants} participants in {args.groups} groups, "
         f"{args.facilitators} dashboards, {args.rate:g} notes/s, {args.idle} idle)"
-        + ("  [quick run: the goals are set for the full size]" if args.quick else ""))
+        + ("  [quick run: the goals are set for the full size]" if args.quick else "")
+    )
     for goal, measured, met in goals(ours, bare):
         verdict = "not measured" if met is None else ("met" if met else "MISSED")
         say(f"  {goal:<36} {measured:>12}  {verdict}")
-    busiest = max(value for results in (ours, bare or {}) for key, value in results.items()
-                  if key.endswith("others_cpu_pct"))
+    busiest = max(
+        value
+        for results in (ours, bare or {})
+        for key, value in results.items()
+        if key.endswith("others_cpu_pct")
+    )
     if busiest > NOISY_OTHERS_CPU_PCT:
-        say(f"WARNING: other processes took up to {busiest:.0f} % of a core during a load phase;"
+        say(
+            f"WARNING: other processes took up to {busiest:.0f} % of a core during a load phase;"
             " latencies and rates are those of a shared machine, and the ratio compares runs"
-            " under different loads. Repeat on a quiet machine.")
+            " under different loads. Repeat on a quiet machine."
+        )
 
 
 def say(line: str) -> None:
@@ -723,13 +805,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20, help="seconds of steady load")
     parser.add_argument("--phase-rounds", type=int, default=10)
     parser.add_argument("--saturation-seconds", type=float, default=10)
-    parser.add_argument("--window", type=int, default=1,
-                        help="notes each participant keeps in flight at saturation")
-    parser.add_argument("--idle", type=int, default=5000,
-                        help="idle participants for the memory phase; 0 skips it")
+    parser.add_argument(
+        "--window", type=int, default=1, help="notes each participant keeps in flight at saturation"
+    )
+    parser.add_argument(
+        "--idle", type=int, default=5000, help="idle participants for the memory phase; 0 skips it"
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-deflate", action="store_true",
-                        help="clients do not offer permessage-deflate (browsers do)")
+    parser.add_argument(
+        "--no-deflate",
+        action="store_true",
+        help="clients do not offer permessage-deflate (browsers do)",
+    )
     parser.add_argument("--skip-bare", action="store_true", help="measure Talkoot only")
     quick_sizes = ", ".join(f"{k}={v}" for k, v in QUICK.items())
     parser.add_argument("--quick", action="store_true", help=f"a small smoke run: {quick_sizes}")
@@ -764,8 +851,10 @@ async def run(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     raise_open_file_limit()
-    say(f"{os.cpu_count()} CPUs; " + " ".join(f"--{k.replace('_', '-')} {v}"
-                                             for k, v in vars(args).items()))
+    say(
+        f"{os.cpu_count()} CPUs; "
+        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items())
+    )
     asyncio.run(run(args))
 
 

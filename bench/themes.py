@@ -14,6 +14,7 @@ import resource
 import sys
 import time
 import tracemalloc
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -57,8 +58,10 @@ def flat_labels(result, n: int) -> np.ndarray:
 def score(result, gold: list[str]) -> str:
     """V-measure / ARI / number of themes of one result."""
     labels = flat_labels(result, len(gold))
-    return (f"{v_measure_score(gold, labels):.3f} / {adjusted_rand_score(gold, labels):.3f}"
-            f" / {result.n_themes}")
+    return (
+        f"{v_measure_score(gold, labels):.3f} / {adjusted_rand_score(gold, labels):.3f}"
+        f" / {result.n_themes}"
+    )
 
 
 def quality(folder: Path, backends: list[str]) -> None:
@@ -71,8 +74,11 @@ def quality(folder: Path, backends: list[str]) -> None:
             options = _options(backend, name, texts)
             true_k = summarize_themes(texts, k=len(set(gold)), **options)
             auto_k = summarize_themes(texts, **options)
-            print(f"| {name} | {backend} | {score(true_k, gold)} | {score(auto_k, gold)} |"
-                  f" {len(auto_k.unsorted) / len(texts):.1%} |", flush=True)
+            print(
+                f"| {name} | {backend} | {score(true_k, gold)} | {score(auto_k, gold)} |"
+                f" {len(auto_k.unsorted) / len(texts):.1%} |",
+                flush=True,
+            )
 
 
 def _options(backend: str, name: str, texts: list[str]) -> dict:
@@ -84,8 +90,13 @@ def _options(backend: str, name: str, texts: list[str]) -> dict:
 
 def corpus(folder: Path, n: int) -> tuple[list[str], np.ndarray]:
     """n notes (and cached vectors) drawn from all datasets, numbered to stay distinct."""
-    pairs = [(t, v) for name in DATASETS
-             for t, v in zip(load(folder, name)[0], semantic_vectors(name, load(folder, name)[0]))]
+    pairs = [
+        (t, v)
+        for name in DATASETS
+        for t, v in zip(
+            load(folder, name)[0], semantic_vectors(name, load(folder, name)[0]), strict=True
+        )
+    ]
     picks = [pairs[i % len(pairs)] for i in range(n)]
     texts = [t if i < len(pairs) else f"{t} ({i // len(pairs)})" for i, (t, _) in enumerate(picks)]
     return texts, np.vstack([v for _, v in picks])
@@ -112,14 +123,15 @@ def timed(run) -> str:
 
 def speed(folder: Path, sizes: tuple[int, ...]) -> None:
     """Markdown table: seconds and peak memory per size and path."""
-    print("\n| notes | semantic, pre-embedded: s (CPU s) / MB"
-          " | lexical, end to end: s (CPU s) / MB |")
+    print(
+        "\n| notes | semantic, pre-embedded: s (CPU s) / MB | lexical, end to end: s (CPU s) / MB |"
+    )
     print("| --- | --- | --- |")
     semantic = get_embedder("semantic")
     for n in sizes:
         texts, vectors = corpus(folder, n)
-        sem = timed(lambda: summarize_themes(texts, embedder=semantic, embeddings=vectors))
-        lex = timed(lambda: summarize_themes(texts, embedder=LexicalEmbedder()))
+        sem = timed(partial(summarize_themes, texts, embedder=semantic, embeddings=vectors))
+        lex = timed(partial(summarize_themes, texts, embedder=LexicalEmbedder()))
         print(f"| {n:,} | {sem} | {lex} |", flush=True)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nPeak resident memory of the whole benchmark process: {rss:.0f} MB")

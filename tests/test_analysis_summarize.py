@@ -12,16 +12,25 @@ from analysis.embed import LexicalEmbedder, SemanticEmbedder, get_embedder
 from analysis.summarize import summarize_themes
 
 NOTES = [
-    "Lisää kieliopetusta maahanmuuttajille", "Kielikursseja pitäisi olla enemmän",
-    "Suomen kielen opetusta työpaikoille", "Kieliopetusta myös iltaisin",
-    "Mer språkundervisning för nyanlända", "Språkkurser på arbetsplatsen",
+    "Lisää kieliopetusta maahanmuuttajille",
+    "Kielikursseja pitäisi olla enemmän",
+    "Suomen kielen opetusta työpaikoille",
+    "Kieliopetusta myös iltaisin",
+    "Mer språkundervisning för nyanlända",
+    "Språkkurser på arbetsplatsen",
     "More language courses for newcomers",
-    "Digitaaliset palvelut ovat vaikeita käyttää", "Verkkopalvelut liian monimutkaisia",
-    "Digitala tjänster är svåra att använda", "The online services are too complicated",
-    "Sähköinen asiointi vaikeaa ikääntyneille", "Digitaaliset palvelut eivät toimi",
-    "Työnantajat eivät tunne palveluja", "Yhteistyö työnantajien kanssa paremmaksi",
-    "Bättre samarbete med arbetsgivare", "Employers should be involved more",
-    "Työnantajayhteistyötä lisää", "Työnantajat mukaan suunnitteluun",
+    "Digitaaliset palvelut ovat vaikeita käyttää",
+    "Verkkopalvelut liian monimutkaisia",
+    "Digitala tjänster är svåra att använda",
+    "The online services are too complicated",
+    "Sähköinen asiointi vaikeaa ikääntyneille",
+    "Digitaaliset palvelut eivät toimi",
+    "Työnantajat eivät tunne palveluja",
+    "Yhteistyö työnantajien kanssa paremmaksi",
+    "Bättre samarbete med arbetsgivare",
+    "Employers should be involved more",
+    "Työnantajayhteistyötä lisää",
+    "Työnantajat mukaan suunnitteluun",
 ]
 
 
@@ -43,8 +52,9 @@ def test_lexical_themes_are_a_deterministic_partition():
     again = summarize_themes(list(NOTES), backend="lexical")
     assert first.backend == "lexical" and first.fallback_reason is None
     assert _partition_ok(first, len(NOTES))
-    assert [(t.label, t.indices) for t in first.themes] == [(t.label, t.indices)
-                                                            for t in again.themes]
+    assert [(t.label, t.indices) for t in first.themes] == [
+        (t.label, t.indices) for t in again.themes
+    ]
 
 
 def test_theme_fields():
@@ -57,8 +67,14 @@ def test_theme_fields():
 
 
 def test_finnish_and_swedish_labels_keep_their_letters():
-    notes = ["Työnhaku on vaikeaa", "Työnhaku vie aikaa", "Työnhaku ja hakemukset",
-             "Språkkurser på våren", "Språkkurser för nyanlända", "Språkkurser behövs"]
+    notes = [
+        "Työnhaku on vaikeaa",
+        "Työnhaku vie aikaa",
+        "Työnhaku ja hakemukset",
+        "Språkkurser på våren",
+        "Språkkurser för nyanlända",
+        "Språkkurser behövs",
+    ]
     result = summarize_themes(notes, k=2, backend="lexical")
     labels = {t.label for t in result.themes}
     assert "työnhaku" in " ".join(labels)
@@ -75,14 +91,16 @@ def test_at_recuts_the_same_run():
 def test_precomputed_embeddings_skip_encoding():
     rng = np.random.default_rng(0)
     vectors = np.repeat(rng.normal(size=(3, 16)), [7, 6, 6], axis=0) + rng.normal(
-        scale=0.05, size=(19, 16))
+        scale=0.05, size=(19, 16)
+    )
     result = summarize_themes(NOTES, k=3, embedder=LexicalEmbedder(), embeddings=vectors)
     assert sorted(len(t.indices) for t in result.themes) == [6, 6, 7]
 
 
 def test_lexical_features_ignore_stop_words():
-    features = LexicalEmbedder().features(["I lost my card", "the card is lost", "a card",
-                                           "on the other hand", "Missä on kortti?"])
+    features = LexicalEmbedder().features(
+        ["I lost my card", "the card is lost", "a card", "on the other hand", "Missä on kortti?"]
+    )
     assert np.allclose(features[0], features[1], atol=1e-5)  # only "lost" and "card" count
     assert embed._content_text("Missä on kortti?") == "kortti"
     assert embed._content_text("on the other hand") == "hand"
@@ -130,8 +148,14 @@ def test_semantic_cache_encodes_each_text_once():
 @pytest.mark.model
 def test_semantic_model_similarities_make_sense():
     embedder = get_embedder("semantic")
-    fi, sv, en, other = embedder.embed(["Lisää kielikursseja", "Fler språkkurser",
-                                        "More language courses", "Kahvinkeitin on rikki"])
+    fi, sv, en, other = embedder.embed(
+        [
+            "Lisää kielikursseja",
+            "Fler språkkurser",
+            "More language courses",
+            "Kahvinkeitin on rikki",
+        ]
+    )
     assert fi @ sv > fi @ other and fi @ en > fi @ other
     assert np.allclose(np.linalg.norm([fi, sv, en], axis=1), 1.0, atol=1e-3)
 

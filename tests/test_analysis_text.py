@@ -34,7 +34,9 @@ def test_content_words_stem_per_language_and_drop_stop_words():
     fi = content_words("Työpaikat ja työpaikka määrä", "fi")
     assert [stem for stem, _ in fi] == ["työpaik", "työpaik", "määrä"]
     assert [word for _, word in content_words("och språket är viktigt", "sv")] == [
-        "språket", "viktigt"]
+        "språket",
+        "viktigt",
+    ]
 
 
 def test_cached_stems_match_snowball():
@@ -45,4 +47,5 @@ def test_cached_stems_match_snowball():
     for word in ("työpaikat", "työpaikkojen", "työpaikat"):
         assert stem(word, "fi") == snowballstemmer.stemmer("finnish").stemWord(word)
     assert stem("arbetsplatserna", "sv") == snowballstemmer.stemmer("swedish").stemWord(
-        "arbetsplatserna")
+        "arbetsplatserna"
+    )

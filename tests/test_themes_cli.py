@@ -11,15 +11,26 @@ import pytest
 from workshop import cli, themes_command
 from workshop.themes_command import InputError, read_notes
 
-NOTES = ["Lisää kieliopetusta", "Kielikursseja enemmän", "Kieliopetusta iltaisin",
-         "Verkkopalvelut vaikeita", "Digitaaliset palvelut vaikeita", "Palvelut eivät toimi",
-         "Språkkurser behövs", "Bättre digitala tjänster"]
+NOTES = [
+    "Lisää kieliopetusta",
+    "Kielikursseja enemmän",
+    "Kieliopetusta iltaisin",
+    "Verkkopalvelut vaikeita",
+    "Digitaaliset palvelut vaikeita",
+    "Palvelut eivät toimi",
+    "Språkkurser behövs",
+    "Bättre digitala tjänster",
+]
 
 
 def _talkoot(*args: str) -> subprocess.CompletedProcess:
     """Run the real command line in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "workshop.cli", "themes", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "workshop.cli", "themes", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _talkoot_in_process(capsys, *args: str) -> tuple[int, str, str]:
@@ -40,8 +51,9 @@ def _csv(tmp_path, text: str, encoding: str = "utf-8", name: str = "notes.csv"):
 
 def test_json_contract_every_row_once(tmp_path):
     body = "id,Text\n" + "".join(f"{i},{n}\n" for i, n in enumerate(NOTES)) + "99,\n"
-    proc = _talkoot(str(_csv(tmp_path, body)), "--format", "json", "--backend", "lexical",
-                    "--themes", "3")
+    proc = _talkoot(
+        str(_csv(tmp_path, body)), "--format", "json", "--backend", "lexical", "--themes", "3"
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     rows = [i for t in doc["themes"] for i in t["rows"]] + doc["unsorted"]
@@ -76,9 +88,9 @@ def test_missing_file_exits_2(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("text", "encoding"),
     [
-        ("\ufefftext;x\nTyö ja ääni;1\n\"monta\nriviä\";2\n;3\nSpråk;4\n", "utf-8"),
-        ("TEXT\tx\nTyö ja ääni\t1\n\"monta\nriviä\"\t2\n\t3\nSpråk\t4\n", "utf-16"),
-        ("Text,x\nTyö ja ääni,1\n\"monta\nriviä\",2\n,3\nSpråk,4\n", "cp1252"),
+        ('\ufefftext;x\nTyö ja ääni;1\n"monta\nriviä";2\n;3\nSpråk;4\n', "utf-8"),
+        ('TEXT\tx\nTyö ja ääni\t1\n"monta\nriviä"\t2\n\t3\nSpråk\t4\n', "utf-16"),
+        ('Text,x\nTyö ja ääni,1\n"monta\nriviä",2\n,3\nSpråk,4\n', "cp1252"),
     ],
 )
 def test_reads_excel_style_files(tmp_path, text, encoding):

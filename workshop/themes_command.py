@@ -33,8 +33,13 @@ def add_parser(subparsers) -> None:
     """Register the "themes" subcommand."""
     parser = subparsers.add_parser("themes", help="cluster the notes of a CSV file into themes")
     parser.add_argument("file", type=Path, metavar="FILE.csv")
-    parser.add_argument("--themes", type=_positive_int, default=None, metavar="K",
-                        help="number of themes (default: chosen automatically)")
+    parser.add_argument(
+        "--themes",
+        type=_positive_int,
+        default=None,
+        metavar="K",
+        help="number of themes (default: chosen automatically)",
+    )
     parser.add_argument("--lang", choices=("auto", "fi", "sv", "en"), default="auto")
     parser.add_argument("--format", choices=("md", "json"), default="md")
     parser.add_argument("--backend", choices=("auto", "semantic", "lexical"), default="auto")
@@ -172,7 +177,7 @@ class _ProgressEmbedder:
 
         parts = []
         for start in range(0, len(texts), self._CHUNK):
-            parts.append(self.inner.features(texts[start:start + self._CHUNK]))
+            parts.append(self.inner.features(texts[start : start + self._CHUNK]))
             _draw_progress(min(start + self._CHUNK, len(texts)), len(texts))
         print(file=sys.stderr)
         return np.vstack(parts)
@@ -188,11 +193,21 @@ def _draw_progress(done: int, total: int, width: int = 30) -> None:
 def render_json(result, notes: Notes) -> str:
     """The JSON contract: themes with label, keywords and CSV data-row numbers, plus unsorted."""
     to_rows = notes.rows.__getitem__
-    themes = [{"label": t.label, "keywords": t.keywords, "rows": [to_rows(i) for i in t.indices],
-               "representatives": [to_rows(i) for i in t.representatives]}
-              for t in result.themes]
-    document = {"themes": themes, "unsorted": [to_rows(i) for i in result.unsorted],
-                "backend": result.backend, "fallback_reason": result.fallback_reason}
+    themes = [
+        {
+            "label": t.label,
+            "keywords": t.keywords,
+            "rows": [to_rows(i) for i in t.indices],
+            "representatives": [to_rows(i) for i in t.representatives],
+        }
+        for t in result.themes
+    ]
+    document = {
+        "themes": themes,
+        "unsorted": [to_rows(i) for i in result.unsorted],
+        "backend": result.backend,
+        "fallback_reason": result.fallback_reason,
+    }
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
@@ -200,8 +215,12 @@ def render_md(result, notes: Notes) -> str:
     """A readable Markdown report: each theme with keywords and its representative notes."""
     lines = [f"# Themes ({len(notes.texts)} notes, {result.backend} backend)", ""]
     for number, theme in enumerate(result.themes, 1):
-        lines += [f"## {number}. {theme.label} ({len(theme.indices)} notes)", "",
-                  f"Keywords: {', '.join(theme.keywords)}", ""]
+        lines += [
+            f"## {number}. {theme.label} ({len(theme.indices)} notes)",
+            "",
+            f"Keywords: {', '.join(theme.keywords)}",
+            "",
+        ]
         lines += [f"- {_one_line(notes.texts[i])}" for i in theme.representatives] + [""]
     if result.unsorted:
         lines += [f"## Unsorted ({len(result.unsorted)} notes)", ""]
