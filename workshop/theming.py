@@ -3,9 +3,12 @@
 Embedding a note costs milliseconds of CPU; on the event loop's machine that
 time would come out of realtime delivery. So one worker process, started on
 first use and reniced, owns the embedding model: it embeds notes as they
-arrive (queue bounded; a note it has no time for is embedded when themes are
-asked for) and clusters on request. The web process never imports the
-analysis libraries.
+arrive (queue bounded, at most half of one core: a note it has no time for is
+embedded when themes are asked for) and clusters on request. The web process
+never imports the analysis libraries.
+
+Nice 19, not SCHED_IDLE: an idle-class worker never ran while other work kept
+both cores busy, so the clustering a facilitator was waiting for never came.
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ from workshop.theme_commands import ThemeDraft
 
 log = logging.getLogger("talkoot.themes")
 
-NICENESS = 19  # and SCHED_IDLE where the system has it: realtime delivery comes first
-EMBED_BATCH = 32
+NICENESS = 19  # realtime delivery comes first
+EMBED_BATCH = 8
+# The worker embeds at most this share of the time (a share of one core): on a small
+# server a busy embedding model slowed delivery and phase changes even at lowest priority.
+EMBED_DUTY = 0.5
 EMBED_QUEUE_LIMIT = 5000
 DraftTuple = tuple[str, list[str], list[int], list[int]]
 
@@ -73,10 +79,12 @@ class Theming:
             batch = [await self._pending.get()]
             while not self._pending.empty() and len(batch) < EMBED_BATCH:
                 batch.append(self._pending.get_nowait())
+            started = loop.time()
             try:
                 await loop.run_in_executor(self._worker(), embed_in_worker, batch)
             except Exception:
                 log.exception("embedding %d notes failed; they are embedded on demand", len(batch))
+            await asyncio.sleep((loop.time() - started) * (1 - EMBED_DUTY) / EMBED_DUTY)
 
     async def cluster(self, prompt_id: int, notes: list[Note], k: int | None) -> list[ThemeDraft]:
         """Themes of these notes; notes that fit no theme are left out."""
@@ -105,7 +113,7 @@ _embedder: Any = None
 def start_worker(backend: str, server_pid: int) -> None:
     """One thread for the model (set before it loads), lower priority, then load it."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    run_only_when_idle()
+    os.nice(NICENESS)
     threading.Thread(target=exit_with_parent, args=(server_pid,), daemon=True).start()
     from analysis.embed import get_embedder
 
@@ -113,17 +121,6 @@ def start_worker(backend: str, server_pid: int) -> None:
     _embedder = get_embedder(backend)
     if _embedder.fallback_reason:
         log.warning("themes use the lexical backend: %s", _embedder.fallback_reason)
-
-
-def run_only_when_idle() -> None:
-    """SCHED_IDLE (Linux): any normal task, the server above all, preempts the worker at once.
-
-    Nice 19 alone still made a waking server wait for the scheduler now and then.
-    """
-    os.nice(NICENESS)
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
-        with contextlib.suppress(OSError):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def exit_with_parent(parent: int) -> None:
