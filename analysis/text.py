@@ -135,4 +135,5 @@ def content_words(text: str, lang: str) -> list[tuple[str, str]]:
 @functools.lru_cache(maxsize=200_000)
 def stem(word: str, lang: str) -> str:
     """Snowball stem of one lowercase word, cached: notes repeat words, stemming is slow."""
-    return _stemmer(lang).stemWord(word)
+    stemmed: str = _stemmer(lang).stemWord(word)  # snowballstemmer ships no type hints
+    return stemmed

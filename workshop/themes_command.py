@@ -7,8 +7,16 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from analysis.embed import Embedder
+    from analysis.summarize import ThemeResult
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_NOTES = 20_000
@@ -29,7 +37,7 @@ class Notes:
     skipped: int
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the "themes" subcommand."""
     parser = subparsers.add_parser("themes", help="cluster the notes of a CSV file into themes")
     parser.add_argument("file", type=Path, metavar="FILE.csv")
@@ -55,7 +63,7 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Read the CSV, summarise its notes and print themes; 2 with a reason on bad input."""
     try:
         notes = read_notes(args.file, args.column)
@@ -147,7 +155,7 @@ def _find_column(header: list[str], wanted: str | None) -> int:
     raise InputError(f'no column "{wanted or "text"}" in the header (columns: {shown})')
 
 
-def _embedder(backend: str, n_notes: int):
+def _embedder(backend: str, n_notes: int) -> Embedder:
     """The chosen backend, with a progress bar on stderr for long semantic encodes."""
     from analysis.embed import get_embedder
 
@@ -162,20 +170,20 @@ class _ProgressEmbedder:
 
     _CHUNK = 64
 
-    def __init__(self, inner) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.name = inner.name
         self.fallback_reason = inner.fallback_reason
 
-    def embed(self, texts):
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed with a progress bar."""
         return self.features(texts)
 
-    def features(self, texts):
+    def features(self, texts: Sequence[str]) -> np.ndarray:
         """Encode chunk by chunk, redrawing the bar after each."""
         import numpy as np
 
-        parts = []
+        parts: list[np.ndarray] = []
         for start in range(0, len(texts), self._CHUNK):
             parts.append(self.inner.features(texts[start : start + self._CHUNK]))
             _draw_progress(min(start + self._CHUNK, len(texts)), len(texts))
@@ -190,7 +198,7 @@ def _draw_progress(done: int, total: int, width: int = 30) -> None:
     print(f"\r[{bar}] {done}/{total} notes embedded", end="", file=sys.stderr, flush=True)
 
 
-def render_json(result, notes: Notes) -> str:
+def render_json(result: ThemeResult, notes: Notes) -> str:
     """The JSON contract: themes with label, keywords and CSV data-row numbers, plus unsorted."""
     to_rows = notes.rows.__getitem__
     themes = [
@@ -211,7 +219,7 @@ def render_json(result, notes: Notes) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-def render_md(result, notes: Notes) -> str:
+def render_md(result: ThemeResult, notes: Notes) -> str:
     """A readable Markdown report: each theme with keywords and its representative notes."""
     lines = [f"# Themes ({len(notes.texts)} notes, {result.backend} backend)", ""]
     for number, theme in enumerate(result.themes, 1):
