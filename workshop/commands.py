@@ -17,7 +17,7 @@ from typing import Any
 from workshop import events as ev
 from workshop.errors import TalkootError, forbidden, not_found
 from workshop.models import Note, Principal
-from workshop.store import NOTE_COLUMNS, NOTE_FROM, now_iso
+from workshop.store import NOTE_COLUMNS, NOTE_FROM, SQL_NOW, now_iso
 
 Change = Callable[[sqlite3.Connection], list[ev.Event]]
 
@@ -61,10 +61,9 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         _require_open(conn, principal.workshop_id, prompt_id)
-        stamp = now_iso()
         row = conn.execute(
             "insert into notes (workshop_id, prompt_id, group_id, participant_id, text,"
-            " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)"
+            f" created_at, updated_at) values (?, ?, ?, ?, ?, {SQL_NOW}, {SQL_NOW})"
             " returning id, prompt_id, group_id, participant_id, ? as author, text, hidden,"
             " votes, created_at, updated_at",
             [
@@ -73,8 +72,6 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
                 principal.group_id,
                 principal.participant_id,
                 text,
-                stamp,
-                stamp,
                 principal.name,
             ],
         ).fetchone()
@@ -192,7 +189,7 @@ def append_event(
     seq, shared = row["last_seq"], bool(row["shared"])
     conn.execute(
         "insert into events (workshop_id, seq, type, group_id, note_id, shared, facilitator_only,"
-        " payload, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f" payload, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, {SQL_NOW})",
         [
             workshop_id,
             seq,
@@ -202,7 +199,6 @@ def append_event(
             int(shared),
             int(facilitator_only),
             json.dumps(data),
-            now_iso(),
         ],
     )
     return ev.Event(workshop_id, seq, kind, dict(data), group_id, shared, facilitator_only)

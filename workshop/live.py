@@ -139,7 +139,6 @@ class LiveConnection:
             burst=2 * talkoot.settings.frames_per_second,
         )
         self.last_seq = 0
-        self.send_lock = asyncio.Lock()
 
     async def run(self, since: int) -> None:
         hub = self.talkoot.hub
@@ -253,8 +252,9 @@ class LiveConnection:
         )
 
     async def _send(self, text: str) -> None:
-        async with self.send_lock:
-            await self.websocket.send_text(text)
+        """No lock: an ASGI send writes its whole frame at once, so the receive loop's
+        acks and the sender's events never interleave on the wire."""
+        await self.websocket.send_text(text)
 
     async def _close(self, code: int, reason: str) -> None:
         if self.websocket.application_state != WebSocketState.DISCONNECTED:

@@ -27,6 +27,10 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# The same format as now_iso, stamped by SQLite itself: the hot path's rows need no Python call.
+SQL_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+
 # ---- reads -----------------------------------------------------------------
 
 
