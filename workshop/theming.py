@@ -2,10 +2,10 @@
 
 Embedding a note costs milliseconds of CPU; on the event loop's machine that
 time would come out of realtime delivery. So one worker process, started on
-first use and reniced, owns the embedding model: it embeds notes as they
-arrive (queue bounded, at most half of one core: a note it has no time for is
-embedded when themes are asked for) and clusters on request. The web process
-never imports the analysis libraries.
+first use and reniced, owns the embedding model: it embeds new notes in the
+calm moments between commands, at most half of one core (queue bounded: a note
+it had no time for is embedded when themes are asked for), and clusters on
+request. The web process never imports the analysis libraries.
 
 Nice 19, not SCHED_IDLE: an idle-class worker never ran while other work kept
 both cores busy, so the clustering a facilitator was waiting for never came.
@@ -29,9 +29,11 @@ from workshop.theme_commands import ThemeDraft
 log = logging.getLogger("talkoot.themes")
 
 NICENESS = 19  # realtime delivery comes first
-EMBED_BATCH = 8
-# The worker embeds at most this share of the time (a share of one core): on a small
-# server a busy embedding model slowed delivery and phase changes even at lowest priority.
+EMBED_BATCH = 4
+# On two cores a busy embedding model slowed delivery and phase changes even at the
+# lowest priority. So the worker embeds only once the workshops have been calm (no
+# command committed) for CALM_SECONDS, and then at most EMBED_DUTY of the time.
+CALM_SECONDS = 0.5
 EMBED_DUTY = 0.5
 EMBED_QUEUE_LIMIT = 5000
 DraftTuple = tuple[str, list[str], list[int], list[int]]
@@ -43,6 +45,7 @@ class Theming:
         self._pool: ProcessPoolExecutor | None = None
         self._pending: asyncio.Queue[str] = asyncio.Queue(EMBED_QUEUE_LIMIT)
         self._embedding: asyncio.Task[None] | None = None
+        self._last_commit = 0.0
 
     async def __aenter__(self) -> Theming:
         return self
@@ -64,27 +67,41 @@ class Theming:
             )
         return self._pool
 
-    def notice(self, text: str) -> None:
-        """A note was committed: embed it soon, in the worker, if its backend embeds notes."""
+    def notice(self, new_texts: list[str]) -> None:
+        """A command was committed: embed these new note texts once things are calm."""
         if self.backend == "lexical":
             return
-        if self._embedding is None:
+        self._last_commit = asyncio.get_running_loop().time()
+        if new_texts and self._embedding is None:
             self._embedding = asyncio.create_task(self._embed_loop())
-        with contextlib.suppress(asyncio.QueueFull):  # if full: embedded when themes are asked
-            self._pending.put_nowait(text)
+        for text in new_texts:
+            with contextlib.suppress(asyncio.QueueFull):  # if full: embedded when themes are asked
+                self._pending.put_nowait(text)
+
+    async def _calm(self) -> None:
+        """Return once no command has been committed for CALM_SECONDS."""
+        loop = asyncio.get_running_loop()
+        while (quiet := loop.time() - self._last_commit) < CALM_SECONDS:
+            await asyncio.sleep(CALM_SECONDS - quiet)
 
     async def _embed_loop(self) -> None:
         loop = asyncio.get_running_loop()
+        # Nothing to embed: starts the worker, which loads the model while notes come in.
+        await self._embed([])
         while True:
             batch = [await self._pending.get()]
             while not self._pending.empty() and len(batch) < EMBED_BATCH:
                 batch.append(self._pending.get_nowait())
+            await self._calm()
             started = loop.time()
-            try:
-                await loop.run_in_executor(self._worker(), embed_in_worker, batch)
-            except Exception:
-                log.exception("embedding %d notes failed; they are embedded on demand", len(batch))
+            await self._embed(batch)
             await asyncio.sleep((loop.time() - started) * (1 - EMBED_DUTY) / EMBED_DUTY)
+
+    async def _embed(self, texts: list[str]) -> None:
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._worker(), embed_in_worker, texts)
+        except Exception:
+            log.exception("embedding %d notes failed; they are embedded on demand", len(texts))
 
     async def cluster(self, prompt_id: int, notes: list[Note], k: int | None) -> list[ThemeDraft]:
         """Themes of these notes; notes that fit no theme are left out."""
