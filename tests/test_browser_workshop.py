@@ -579,5 +579,7 @@ def test_sharing_turned_on_while_offline_shows_earlier_notes(
     dash.get_by_label("Share all groups' results with participants").check()
     expect(dash.get_by_label("Share all groups' results with participants")).to_be_checked()
     phone.set_offline(False)
-    expect(board_note(aino, "Karkkila before")).to_contain_text("Group Karkkila", timeout=6000)
+    expect(board_note(aino, "Karkkila before").locator(".group-tag")).to_have_text(
+        "Karkkila", timeout=6000
+    )
     expect(board_note(aino, "Lohja before")).to_have_count(1)
