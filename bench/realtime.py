@@ -329,16 +329,8 @@ class TalkootTarget:
         self._addresses = (f"127.0.0.{n}" for n in range(2, 255))
 
     def argv(self, port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "workshop.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(self.db_path),
-        ]
+        serve = [sys.executable, "-m", "workshop.cli", "serve"]
+        return [*serve, "--port", str(port), "--db", str(self.db_path)]
 
     def env(self) -> dict[str, str]:
         return {"TALKOOT_SYNCHRONOUS": "FULL", "TALKOOT_NOTES_PER_MINUTE": "1000000"}

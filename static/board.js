@@ -126,13 +126,17 @@ let cacheTimer = 0;
 
 /** Save at most every 300 ms; a throttle, not a debounce, which renders every 250 ms would starve. */
 function saveCache() {
-  if (!cacheKey || state.ended || !state.prompts.length || cacheTimer) return;
-  cacheTimer = setTimeout(() => {
-    cacheTimer = 0;
-    const { me, groupId, title, code, phase, locked, shared, timer, prompts } = state;
-    storage.set(cacheKey, { me, groupId, title, code, phase, locked, shared, timer, prompts,
-      groups: [...state.groups], notes: [...state.notes.values()] });
-  }, 300);
+  if (!cacheTimer) cacheTimer = setTimeout(writeCache, 300);
+}
+
+/** Also called when the page goes away, so that a reload right after a change still has it. */
+function writeCache() {
+  clearTimeout(cacheTimer);
+  cacheTimer = 0;
+  if (!cacheKey || state.ended || !state.prompts.length) return;
+  const { me, groupId, title, code, phase, locked, shared, timer, prompts } = state;
+  storage.set(cacheKey, { me, groupId, title, code, phase, locked, shared, timer, prompts,
+    groups: [...state.groups], notes: [...state.notes.values()] });
 }
 
 function loadCache() {
@@ -499,6 +503,7 @@ if (!auth || !auth.participant_token) {
     handlers,
   });
   loadCache();
+  addEventListener("pagehide", writeCache);
   live.start();
   setInterval(tickTimer, 250);
   // A handle for debugging and the browser tests (read-only use).
