@@ -1,6 +1,6 @@
 // The participant's board: prompts, a note form per prompt, the group's notes, live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createVote }, { el }] = await Promise.all([
+const [{ t, plural, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createVote }, { el, confirmedTwice }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["vote.js"]),
@@ -279,13 +279,7 @@ function editForm(note, text) {
 }
 
 function removeNote(note) {
-  if (ui.confirming !== note.id) {
-    ui.confirming = note.id;
-    renderNotes();
-    setTimeout(() => { if (ui.confirming === note.id) { ui.confirming = null; renderNotes(); } }, 5000);
-    return;
-  }
-  ui.confirming = null;
+  if (!confirmedTwice(ui, note.id, renderNotes)) return;
   live.send("note.delete", { note_id: note.id });
   renderNotes();
   ui.sections.get(note.prompt_id)?.textarea.focus();

@@ -1,6 +1,6 @@
 // The facilitator's dashboard: steer the workshop and watch every group's notes live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, readJson, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createReview }, { el }] = await Promise.all([
+const [{ t, plural, readJson, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createReview }, { el, confirmedTwice }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["review.js"]),
@@ -144,7 +144,7 @@ function renderNotes() {
 
 // ---- themes, votes, actions and the summary (static/review.js) ----------------------------
 
-const review = createReview({ send: (type, fields) => live.send(type, fields), notes: state.notes, t, plural, formatDate, el });
+const review = createReview({ send: (type, fields) => live.send(type, fields), notes: state.notes, t, plural, formatDate, el, confirmedTwice });
 
 // ---- protocol ----------------------------------------------------------------------------
 

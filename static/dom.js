@@ -13,3 +13,16 @@ export function el(tag, props = {}, ...children) {
   node.append(...children.filter((child) => child !== null && child !== undefined && child !== false));
   return node;
 }
+
+/** Destructive buttons ask twice: the first press arms `ui.confirming` for 5 s (re-rendering
+ *  so the button reads "Really delete?"), a second press within that time confirms. */
+export function confirmedTwice(ui, id, rerender) {
+  if (ui.confirming === id) {
+    ui.confirming = null;
+    return true;
+  }
+  ui.confirming = id;
+  rerender();
+  setTimeout(() => { if (ui.confirming === id) { ui.confirming = null; rerender(); } }, 5000);
+  return false;
+}

@@ -31,7 +31,7 @@ export function rebuild(container, children) {
   }
 }
 
-export function createReview({ send, notes, t, plural, formatDate, el }) {
+export function createReview({ send, notes, t, plural, formatDate, el, confirmedTwice }) {
   const $ = (id) => document.getElementById(id);
   const s = {
     phase: null, prompts: new Map(), groups: new Map(), dots: 3, actionsAllowed: false, published: false,
@@ -386,14 +386,7 @@ export function createReview({ send, notes, t, plural, formatDate, el }) {
   }
 
   function deleteTheme(theme) {
-    if (ui.confirming !== theme.id) {
-      ui.confirming = theme.id;
-      render();
-      setTimeout(() => { if (ui.confirming === theme.id) { ui.confirming = null; render(); } }, 5000);
-      return;
-    }
-    ui.confirming = null;
-    send("theme.delete", { theme_id: theme.id });
+    if (confirmedTwice(ui, theme.id, render)) send("theme.delete", { theme_id: theme.id });
   }
 
   function actionsBlock(theme, headingId) {

@@ -222,6 +222,13 @@ def test_keyboard_only_review(live_server: LiveServer, new_context: NewContext) 
     expect(page.locator("li.theme-card .theme-size")).to_have_text("5 notes")
     expect(note_in(page.locator("[data-unsorted-for]"), BUS[2])).to_be_visible()
 
+    # Deleting asks twice; the notes go back to unsorted.
+    card_now = page.locator("li.theme-card")
+    card_now.get_by_role("button", name="Delete theme").click()
+    card_now.get_by_role("button", name="Really delete?").click()
+    expect(page.locator("li.theme-card")).to_have_count(0)
+    expect(note_in(page.locator("[data-unsorted-for]"), MIND[0])).to_be_visible()
+
 
 # ---- 2. dots on a phone; the dashboard's totals follow live -------------------------------------
 
