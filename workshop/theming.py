@@ -90,9 +90,9 @@ class Theming:
         await self._embed([])
         while True:
             batch = [await self._pending.get()]
+            await self._calm()  # then take what else came in meanwhile
             while not self._pending.empty() and len(batch) < EMBED_BATCH:
                 batch.append(self._pending.get_nowait())
-            await self._calm()
             started = loop.time()
             await self._embed(batch)
             await asyncio.sleep((loop.time() - started) * (1 - EMBED_DUTY) / EMBED_DUTY)
