@@ -109,35 +109,26 @@ def _forget_untouched(
     one group replaces that group's, and takes the group's notes out of untouched
     all-group themes ("thinned"): they are analysed on their own now.
     """
-    untouched = """
-        select t.id from themes t where t.workshop_id = ? and t.prompt_id = ? and t.edited = 0
-        and not exists (select 1 from votes v where v.theme_id = t.id)
-        and not exists (select 1 from actions a where a.theme_id = t.id)
-    """
-    params: list[Any] = [workshop_id, prompt_id]
-    if group_id is None:
-        removed = [r[0] for r in conn.execute(untouched, params)]
-    else:
-        removed = [
-            r[0] for r in conn.execute(untouched + " and t.group_id = ?", [*params, group_id])
-        ]
+    untouched = conn.execute(
+        "select t.id, t.group_id from themes t where t.workshop_id = ? and t.prompt_id = ?"
+        " and t.edited = 0"
+        " and not exists (select 1 from votes v where v.theme_id = t.id)"
+        " and not exists (select 1 from actions a where a.theme_id = t.id)",
+        [workshop_id, prompt_id],
+    ).fetchall()
+    removed = [t for t, group in untouched if group_id is None or group == group_id]
     conn.executemany("delete from themes where id = ?", [(t,) for t in removed])
     if group_id is None:
         return removed, []
-    in_group = "select id from notes where group_id = ?"
-    thinned = [
-        r[0]
-        for r in conn.execute(
-            f"select distinct theme_id from theme_notes where theme_id in ({untouched}"
-            f" and t.group_id is null) and note_id in ({in_group})",
-            params + [group_id],
-        )
-    ]
-    conn.execute(
-        f"delete from theme_notes where theme_id in ({untouched} and t.group_id is null)"
-        f" and note_id in ({in_group})",
-        params + [group_id],
-    )
+    thinned = []
+    for theme_id in (t for t, group in untouched if group is None):
+        taken = conn.execute(
+            "delete from theme_notes where theme_id = ?"
+            " and note_id in (select id from notes where group_id = ?) returning note_id",
+            [theme_id, group_id],
+        ).fetchall()
+        if taken:
+            thinned.append(theme_id)
     return removed, thinned
 
 
