@@ -12,6 +12,7 @@ import uvicorn
 
 from workshop.app import create_app
 from workshop.settings import Settings, SettingsError
+from workshop.wire import TurnWritingWebSocketProtocol
 
 DEMO_DB = Path("talkoot-demo.db")
 # Collect the young generation every 20,000 new objects (default 700) and the oldest
@@ -70,6 +71,7 @@ def server_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
         access_log=False,  # dashboard links carry their token in the query string
         ws_max_size=settings.ws_max_frame_bytes,
         ws_per_message_deflate=settings.ws_deflate,
+        ws=TurnWritingWebSocketProtocol,
         log_level="warning",
     )
 
