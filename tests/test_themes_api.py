@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
+import psutil
 import pytest
 
 from tests.helpers import create_workshop, join
@@ -61,6 +64,29 @@ def test_themes_group_the_notes_of_a_prompt(server_factory):
     again = httpx.post(url, headers=auth, timeout=60).json()["themes"]
     assert {t["prompt_id"] for t in again} == {p["id"] for p in workshop["prompts"]}
     assert min(t["id"] for t in again) > max(t["id"] for t in themes)
+
+
+def worker_processes(started_before: set[psutil.Process]) -> list[psutil.Process]:
+    return [p for p in psutil.Process().children() if p not in started_before]
+
+
+@pytest.mark.model
+def test_the_semantic_worker_starts_with_the_server_not_with_the_first_note(server_factory):
+    """Loading the model takes seconds of CPU: spent while the server is idle, not live."""
+    before = set(psutil.Process().children())
+    server_factory()  # the lexical backend needs no worker until themes are asked for
+    time.sleep(1)
+    assert worker_processes(before) == []
+    server_factory(theme_backend="semantic")
+    deadline = time.monotonic() + 20
+    while not worker_processes(before) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = worker_processes(before)
+    assert len(workers) == 1, "no theme worker started before any note"
+    deadline = time.monotonic() + 20
+    while workers[0].nice() != 19 and time.monotonic() < deadline:  # its initializer's first step
+        time.sleep(0.1)
+    assert workers[0].nice() == 19
 
 
 def test_themes_are_for_the_facilitator_with_sane_input(live_server):

@@ -1,11 +1,13 @@
 """Themes for a workshop's notes, computed in a worker process of lower priority.
 
 Embedding a note costs milliseconds of CPU; on the event loop's machine that
-time would come out of realtime delivery. So one worker process, started on
-first use and reniced, owns the embedding model: it embeds new notes in the
-calm moments between commands, at most half of one core (queue bounded: a note
-it had no time for is embedded when themes are asked for), and clusters on
-request. The web process never imports the analysis libraries.
+time would come out of realtime delivery. So one worker process, started in the
+first calm moment after start-up and reniced, owns the embedding model (loading
+it costs seconds of CPU, better spent before any workshop is live than when its
+first note comes in): it embeds new notes in the calm moments between commands,
+at most half of one core (queue bounded: a note it had no time for is embedded
+when themes are asked for), and clusters on request. The web process never
+imports the analysis libraries.
 
 Nice 19, not SCHED_IDLE: an idle-class worker never ran while other work kept
 both cores busy, so the clustering a facilitator was waiting for never came.
@@ -48,6 +50,9 @@ class Theming:
         self._last_commit = 0.0
 
     async def __aenter__(self) -> Theming:
+        if self.backend != "lexical":
+            self._last_commit = asyncio.get_running_loop().time()
+            self._embedding = asyncio.create_task(self._embed_loop())
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -72,8 +77,6 @@ class Theming:
         if self.backend == "lexical":
             return
         self._last_commit = asyncio.get_running_loop().time()
-        if new_texts and self._embedding is None:
-            self._embedding = asyncio.create_task(self._embed_loop())
         for text in new_texts:
             with contextlib.suppress(asyncio.QueueFull):  # if full: embedded when themes are asked
                 self._pending.put_nowait(text)
@@ -86,7 +89,9 @@ class Theming:
 
     async def _embed_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        # Nothing to embed: starts the worker, which loads the model while notes come in.
+        # Nothing to embed: starts the worker, which loads the model, in the first calm
+        # moment after start-up rather than when the first workshop's notes come in.
+        await self._calm()
         await self._embed([])
         while True:
             batch = [await self._pending.get()]
