@@ -456,13 +456,26 @@ async def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], log_
 
 
 async def settle(server: psutil.Process) -> None:
-    """Wait (at most a minute) until start-up work in the background, such as loading a model,
-    is done: the server idles below 10 % of a core for half a second."""
-    for _ in range(120):
-        meter = CpuMeter(server)
-        await asyncio.sleep(0.5)
-        if meter.percent()["server_cpu_pct"] < 10:
+    """Wait (at most a minute) until start-up work in the background, such as the theme
+    worker loading its model, is done: the server and its child processes together idle
+    below 10 % of a core for two seconds running."""
+    quiet = 0
+    for _ in range(60):
+        started, before = time.perf_counter(), tree_cpu_seconds(server)
+        await asyncio.sleep(1)
+        busy = (tree_cpu_seconds(server) - before) / (time.perf_counter() - started)
+        quiet = quiet + 1 if busy < 0.1 else 0
+        if quiet == 2:
             return
+
+
+def tree_cpu_seconds(server: psutil.Process) -> float:
+    """CPU seconds used so far by the server and its children (the theme worker)."""
+    total = 0.0
+    for process in [server, *server.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += sum(process.cpu_times()[:2])
+    return total
 
 
 # ---- phases ------------------------------------------------------------------------------
