@@ -1,5 +1,5 @@
-"""TurnWriter over a real loopback socket (one write per loop turn, order kept, close
-flushes), and the server writing every WebSocket through one."""
+"""TurnWriter over a real loopback socket (a turn's first frame at once, the rest at its
+end, order kept, close flushes), and the server writing every WebSocket through one."""
 
 from __future__ import annotations
 
@@ -50,44 +50,48 @@ async def loopback():
         await server.wait_closed()
 
 
-async def test_writes_of_one_turn_go_out_as_one_write_in_order():
+async def test_the_first_frame_of_a_turn_goes_at_once_the_rest_together_at_its_end():
     async with loopback() as (writer, counted, reader):
         for frame in (b"ack;", b"note.added;", b"presence;"):
             writer.write(frame)
-        assert counted.writes == []  # nothing is written before the turn ends
+        assert counted.writes == [b"ack;"]  # a broadcast's single frame waits for nothing
         await asyncio.sleep(0)
-        assert counted.writes == [b"ack;note.added;presence;"]
+        assert counted.writes == [b"ack;", b"note.added;presence;"]
         assert await reader.readexactly(24) == b"ack;note.added;presence;"
 
 
-async def test_writes_of_separate_turns_stay_separate():
+async def test_each_turn_starts_afresh():
     async with loopback() as (writer, counted, reader):
         writer.write(b"one;")
         await asyncio.sleep(0)
         writer.write(b"two;")
+        writer.write(b"three;")
         await asyncio.sleep(0)
-        assert counted.writes == [b"one;", b"two;"]
-        assert await reader.readexactly(8) == b"one;two;"
+        writer.write(b"four;")
+        assert counted.writes == [b"one;", b"two;", b"three;", b"four;"]
+        assert await reader.readexactly(19) == b"one;two;three;four;"
 
 
 async def test_close_sends_what_is_pending_first():
     async with loopback() as (writer, counted, reader):
         writer.write(b"error;")
         writer.write(b"close-frame;")
+        writer.write(b"bye;")
         writer.close()
-        assert await reader.read() == b"error;close-frame;"  # then end of stream
-        await asyncio.sleep(0)  # the flush scheduled by the first write finds nothing left
-        assert counted.writes == [b"error;close-frame;"]
+        assert await reader.read() == b"error;close-frame;bye;"  # then end of stream
+        await asyncio.sleep(0)  # the turn's end finds nothing left to send
+        assert counted.writes == [b"error;", b"close-frame;bye;"]
 
 
-async def test_a_turn_ending_after_the_transport_closed_writes_nothing():
+async def test_frames_left_when_the_transport_closes_are_dropped():
     async with loopback() as (writer, counted, reader):
+        writer.write(b"first;")
         writer.write(b"late;")
         counted.transport.close()  # e.g. the peer went away and uvicorn closed the transport
         await asyncio.sleep(0)
-        assert counted.writes == []
+        assert counted.writes == [b"first;"]
         assert writer.is_closing()  # everything else is the real transport's
-        assert await reader.read() == b""
+        assert await reader.read() == b"first;"
 
 
 async def test_the_server_writes_each_connection_through_a_turn_writer(live_server):
