@@ -5,7 +5,7 @@ each frame used to be its own socket write: a system call that on loopback also
 runs the receiver's TCP path. Now a turn's first frame to a connection goes out at
 once (a broadcast, one frame each, waits for nothing) and the rest go out in one
 write when the turn ends. At full fan-out that cut the server's CPU per note by
-about a sixth (docs/performance.md). Joining every frame of a turn, the first one
+about 13 % (docs/performance.md). Joining every frame of a turn, the first one
 included, saved a little more but held each broadcast frame until all had been
 sent, which raised the phase change's median delivery.
 """
