@@ -40,7 +40,7 @@ $(INSTALLED): pyproject.toml
 # Refresh the message template and the fi/sv catalogs after changing UI text.
 messages: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
-		--omit-header -o workshop/locale/messages.pot .
+		--omit-header --sort-output -o workshop/locale/messages.pot .
 	$(BIN)/pybabel update -i workshop/locale/messages.pot -d workshop/locale \
 		--no-fuzzy-matching --ignore-obsolete
 
