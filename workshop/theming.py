@@ -20,6 +20,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -60,7 +61,7 @@ class Theming:
             self._embedding.cancel()
             await asyncio.gather(self._embedding, return_exceptions=True)
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
 
     def _worker(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -136,6 +137,9 @@ def start_worker(backend: str, server_pid: int) -> None:
     """One thread for the model (set before it loads), lower priority, then load it."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.nice(NICENESS)
+    # Ctrl+C reaches the whole process group; the server then shuts this worker down
+    # in order instead of finding it gone mid-call.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=exit_with_parent, args=(server_pid,), daemon=True).start()
     from analysis.embed import get_embedder
 
