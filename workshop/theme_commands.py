@@ -120,15 +120,17 @@ def _forget_untouched(
     conn.executemany("delete from themes where id = ?", [(t,) for t in removed])
     if group_id is None:
         return removed, []
-    thinned = []
-    for theme_id in (t for t, group in untouched if group is None):
-        taken = conn.execute(
-            "delete from theme_notes where theme_id = ?"
-            " and note_id in (select id from notes where group_id = ?) returning note_id",
-            [theme_id, group_id],
-        ).fetchall()
-        if taken:
-            thinned.append(theme_id)
+    shared = [t for t, group in untouched if group is None]
+    marks = ", ".join("?" * len(shared))
+    taken = {
+        theme_id
+        for (theme_id,) in conn.execute(
+            f"delete from theme_notes where theme_id in ({marks})"
+            " and note_id in (select id from notes where group_id = ?) returning theme_id",
+            [*shared, group_id],
+        )
+    }
+    thinned = [t for t in shared if t in taken]
     return removed, thinned
 
 
