@@ -85,3 +85,27 @@ async def test_a_join_code_already_taken_is_never_given_twice(tmp_path):
             for n in range(2)
         ]
     assert given == ["AAAAAA", "BBBBBB"]
+
+
+async def test_a_failing_commit_fails_its_whole_batch_and_the_writer_goes_on(tmp_path):
+    async with Database(tmp_path / "c.db") as db:
+        await db.write(lambda c: c.execute("create table parent (id integer primary key)"))
+        await db.write(
+            lambda c: c.execute(
+                "create table child (parent_id integer references parent(id)"
+                " deferrable initially deferred)"
+            )
+        )
+        committed: list[object] = []
+        # A deferred foreign key is checked only at commit: the jobs succeed, the commit fails.
+        outcomes = await asyncio.gather(
+            db.write(lambda c: c.execute("insert into parent values (1)"), committed.append),
+            db.write(lambda c: c.execute("insert into child values (7)"), committed.append),
+            return_exceptions=True,
+        )
+        assert all(isinstance(o, sqlite3.IntegrityError) for o in outcomes), outcomes
+        assert committed == []
+        assert (await db.execute("select count(*) from parent")).first()[0] == 0
+
+        await db.write(lambda c: c.execute("insert into parent values (2)"))
+        assert [r["id"] for r in await db.execute("select id from parent")] == [2]

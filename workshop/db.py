@@ -1,9 +1,14 @@
 """All SQL behind one Database: concurrent readers and a single batching writer.
 
-Writes are plain functions of a sqlite3 connection, queued and run on one writer
-thread. The writer takes everything queued, runs it as one transaction (a
-savepoint per job so one failure spoils nothing else) and commits once: a
-thread hop per batch instead of per statement, and one fsync for many notes.
+Writes are plain functions of a sqlite3 connection, queued for one writer. The
+writer takes everything queued, runs it as one transaction (a savepoint per job
+so one failure spoils nothing else) and commits once: one fsync for many notes.
+
+The jobs' statements run on the event loop itself; only the commit, which waits
+for the disk, runs on the writer thread. A statement takes microseconds, but
+sqlite3 lets go of the GIL around each one, and when the jobs ran on the thread
+every statement meant a GIL handoff between two busy threads: that cost the
+server more CPU per note than the SQL (docs/performance.md, session 4).
 """
 
 from __future__ import annotations
@@ -133,8 +138,9 @@ class Database:
                     break
                 batch.append(job)
             try:
-                await loop.run_in_executor(self._executor, self._run_batch, batch)
-            except Exception as error:  # the commit itself failed: nothing was stored
+                self._run_jobs(batch)
+                await loop.run_in_executor(self._executor, self._commit)
+            except Exception as error:  # the transaction failed as a whole: nothing was stored
                 self.log.exception("write batch of %d failed", len(batch))
                 for job in batch:
                     job.outcome = (False, error)
@@ -142,13 +148,23 @@ class Database:
             if stop:
                 return
 
-    def _run_batch(self, batch: list[_Job[Any]]) -> None:
+    def _run_jobs(self, batch: list[_Job[Any]]) -> None:
+        """Open the batch's transaction and run every job in it, on the event loop."""
         conn = self._writer
         assert conn is not None
         conn.execute("begin immediate")
         try:
             for job in batch:
                 job.outcome = _run_in_savepoint(conn, job.fn)
+        except BaseException:
+            conn.execute("rollback")
+            raise
+
+    def _commit(self) -> None:
+        """On the writer thread: the commit waits for fsync."""
+        conn = self._writer
+        assert conn is not None
+        try:
             conn.execute("commit")
         except BaseException:
             conn.execute("rollback")
