@@ -27,7 +27,7 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-# The same format as now_iso, stamped by SQLite itself: the hot path's rows need no Python call.
+# The same format as now_iso, stamped by SQLite itself: an event row needs no Python call.
 SQL_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 
