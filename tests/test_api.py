@@ -70,6 +70,8 @@ def test_bad_bodies_get_json_errors(live_server):
     url = f"{live_server.url}/api/workshops"
     assert httpx.post(url, content=b"{not json").json()["error"]["code"] == "bad_json"
     assert httpx.post(url, content=b"\xff\xfe").json()["error"]["code"] == "bad_json"
+    lone_surrogate = httpx.post(url, content=b'{"title": "\\ud800", "prompts": ["a"]}')
+    assert (lone_surrogate.status_code, lone_surrogate.json()["error"]["code"]) == (400, "bad_json")
     huge = httpx.post(url, content=b"[" + b"1," * 40_000 + b"1]")
     assert (huge.status_code, huge.json()["error"]["code"]) == (413, "too_large")
     wrong_method = httpx.put(url, json={})

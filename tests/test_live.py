@@ -186,6 +186,9 @@ async def test_token_of_one_workshop_opens_nothing_in_another(live_server, works
 BAD_FRAMES = [
     ("not json", "bad_json"),
     ("[1, 2]", "bad_message"),
+    # A lone surrogate cannot be stored as UTF-8; it used to close the connection with 1011.
+    ('{"type": "note.add", "cid": "s", "prompt_id": 1, "text": "\\ud800"}', "bad_json"),
+    ('{"type": "ping", "n": NaN}', "bad_json"),
     (json.dumps({"type": "note.fly", "cid": "a"}), "unknown_type"),
     (json.dumps({"cid": "b"}), "unknown_type"),
     (json.dumps({"type": "note.add", "cid": "c"}), "invalid"),

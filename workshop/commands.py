@@ -8,7 +8,6 @@ editing or deleting a note leaves no copy of the old text behind.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -217,7 +216,7 @@ def append_event(
             note_id,
             int(shared),
             int(facilitator_only),
-            json.dumps(data),
+            ev.dumps(data),
         ],
     )
     return ev.Event(workshop_id, seq, kind, dict(data), group_id, bool(shared), facilitator_only)

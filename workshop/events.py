@@ -7,9 +7,10 @@ sees workshop-wide events, their own group's, and other groups' only when shared
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from workshop.models import Principal
 
@@ -36,7 +37,8 @@ _NOTE_CONTENT_EVENTS = {NOTE_ADDED, NOTE_UPDATED}
 
 
 def dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text, non-ASCII as it is."""
+    return orjson.dumps(message).decode()
 
 
 @dataclass

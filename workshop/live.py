@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from workshop import events as ev
 from workshop import store
+from workshop import validation as check
 from workshop.commands import CommandResult
 from workshop.errors import TalkootError
 from workshop.hub import Close, Subscription
@@ -112,10 +112,7 @@ async def _hello(websocket: WebSocket, talkoot: Talkoot) -> tuple[Principal, int
 def _parse(raw: str) -> dict[str, Any]:
     if len(raw) > MAX_FRAME_CHARS:
         raise TalkootError("too_large", f"a message may be at most {MAX_FRAME_CHARS} characters")
-    try:
-        message = json.loads(raw)
-    except ValueError:
-        raise TalkootError("bad_json", "the message is not valid JSON") from None
+    message = check.parse_json(raw, "the message")
     if not isinstance(message, dict):
         raise TalkootError("bad_message", "the message must be a JSON object")
     return message

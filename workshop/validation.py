@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from workshop.errors import TalkootError, invalid
 
 CID_MAX = 64
@@ -53,6 +55,14 @@ def choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise invalid(f"{name} must be one of {', '.join(allowed)}")
     return str(value)
+
+
+def parse_json(raw: str | bytes, what: str) -> Any:
+    """Strict JSON (RFC 8259): no NaN, no lone surrogates, which SQLite could not store."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise TalkootError("bad_json", f"{what} is not valid JSON") from None
 
 
 def json_object(value: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -35,10 +34,7 @@ async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         raise TalkootError("too_large", f"the body may be at most {MAX_BODY_BYTES} bytes", 413)
-    try:
-        return check.json_object(json.loads(raw or b"{}"))
-    except (ValueError, UnicodeDecodeError):
-        raise TalkootError("bad_json", "the body is not valid JSON") from None
+    return check.json_object(check.parse_json(raw or b"{}", "the body"))
 
 
 async def principal_of(request: Request) -> Principal:
