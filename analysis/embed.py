@@ -28,6 +28,13 @@ DEFAULT_CACHE_SIZE = 50_000  # ~75 MB of 384-d float32 vectors
 _BATCH = 32
 _MAX_NGRAMS = 50_000  # most frequent char n-grams kept; no V lost against 200,000
 _SVD_ITERATIONS = 2  # randomized SVD power iterations; 5 (the default) was no better
+# Lexical neighbours averaged into each note: one per 100 notes, at most 10, none below 3.
+# They lift large sets and hurt small ones, whose themes are not much larger than 10 notes
+# (docs/analysis.md, "Third round").
+_MAX_NEIGHBOURS = 10
+_NOTES_PER_NEIGHBOUR = 100
+_MIN_NEIGHBOURS = 3
+_NEIGHBOUR_CHUNK = 500  # notes whose similarities are computed at once (20 MB at 10,000)
 
 
 class Embedder(Protocol):
@@ -120,7 +127,8 @@ class LexicalEmbedder:
         return None
 
     def features(self, texts: Sequence[str]) -> np.ndarray:
-        """Char 3-5-gram TF-IDF of the content words, reduced to at most ``dimensions`` LSA axes."""
+        """Char 3-5-gram TF-IDF of the content words, reduced to at most ``dimensions`` LSA
+        axes, each note averaged with its nearest neighbours."""
         docs = [_content_text(t) for t in texts]
         with single_threaded():
             matrix = _tfidf(docs)
@@ -130,7 +138,10 @@ class LexicalEmbedder:
                 return dense
             svd = TruncatedSVD(rank, n_iter=_SVD_ITERATIONS, random_state=0)
             reduced: np.ndarray = Normalizer(copy=False).fit_transform(svd.fit_transform(matrix))
-            return reduced
+            neighbours = min(_MAX_NEIGHBOURS, len(docs) // _NOTES_PER_NEIGHBOUR)
+            if neighbours < _MIN_NEIGHBOURS:
+                return reduced
+            return _with_neighbours(reduced, _nearest(matrix, neighbours))
 
 
 def _content_text(text: str) -> str:
@@ -141,6 +152,30 @@ def _content_text(text: str) -> str:
     """
     words = [w for w in tokenize(text) if w not in stopwords.ALL]
     return " ".join(words) if words else normalize(text).lower()
+
+
+def _nearest(matrix: sparse.csr_matrix, k: int) -> np.ndarray:
+    """Each row's k most similar other rows by cosine (rows are L2-normalised), in chunks."""
+    n = matrix.shape[0]
+    nearest = np.empty((n, k), dtype=np.intp)
+    transposed = matrix.T.tocsc()
+    for start in range(0, n, _NEIGHBOUR_CHUNK):
+        distance = -(matrix[start : start + _NEIGHBOUR_CHUNK] @ transposed).toarray()
+        rows = np.arange(distance.shape[0])
+        distance[rows, rows + start] = np.inf  # a note is not its own neighbour
+        nearest[start : start + len(rows)] = np.argpartition(distance, k - 1, axis=1)[:, :k]
+    return nearest
+
+
+def _with_neighbours(vectors: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """Each vector plus its neighbours', normalised: a note's theme shows in the notes that
+    share its exact n-grams, which 100 LSA axes blur. Neighbours from the full TF-IDF, not
+    the LSA axes: on the 1,000-3,000-note labelled sets that raised V at true k by
+    0.01-0.10, LSA neighbours by 0.01-0.02 (docs/analysis.md)."""
+    smoothed: np.ndarray = Normalizer(copy=False).fit_transform(
+        vectors + vectors[nearest].sum(axis=1)
+    )
+    return smoothed
 
 
 def _tfidf(docs: list[str]) -> sparse.csr_matrix:

@@ -107,6 +107,32 @@ def test_lexical_features_ignore_stop_words():
     assert embed._content_text("and the of") == "and the of"  # nothing left: the note itself
 
 
+def test_lexical_neighbours_are_the_most_similar_other_notes():
+    texts = ["card lost", "card lost today", "lost card again", "exchange rate", "rate exchange"]
+    matrix = embed._tfidf([embed._content_text(t) for t in texts])
+    nearest = embed._nearest(matrix, 1)
+    assert nearest[:, 0].tolist()[3:] == [4, 3]  # each other's only match
+    assert all(nearest[i, 0] != i for i in range(len(texts)))
+    assert set(nearest[:3, 0].tolist()) <= {0, 1, 2}
+
+
+def test_lexical_neighbours_join_in_only_for_large_sets(monkeypatch):
+    """Small sets have small themes: averaging ten neighbours into each note would blur them."""
+    shapes: list[tuple[int, ...]] = []
+    plain = embed._with_neighbours
+    monkeypatch.setattr(
+        embed,
+        "_with_neighbours",
+        lambda v, nearest: shapes.append(nearest.shape) or plain(v, nearest),
+    )
+    words = "card rate loan bus school kitchen garden mentor course salary tax shop".split()
+    notes = [f"{words[i % 12]} {words[i % 7]}{i % 5} {words[(i // 12) % 12]}" for i in range(1_000)]
+    for n in (299, 300, 1_000):
+        vectors = LexicalEmbedder().features(notes[:n])
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert shapes == [(300, 3), (1_000, 10)]  # none below 300 notes, one per 100, at most 10
+
+
 def test_bad_arguments_are_clear_errors():
     with pytest.raises(ValueError, match="embeddings"):
         summarize_themes(NOTES, backend="lexical", embeddings=np.zeros((2, 3)))
