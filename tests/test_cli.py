@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
 
 import httpx
+import psutil
 import pytest
 
 from tests.conftest import free_port
@@ -70,6 +72,44 @@ def test_serve_prints_its_url_and_creates_the_database(tmp_path):
         assert db.exists()
     finally:
         stop(process)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_server_quietly_even_while_its_theme_worker_starts(tmp_path):
+    """Ctrl+C reaches the whole process group, the theme worker included, at any moment."""
+    env = {**os.environ, "TALKOOT_THEME_BACKEND": "semantic"}
+    process = subprocess.Popen(
+        [*TALKOOT, "serve", "--port", str(free_port()), "--db", str(tmp_path / "c.db")],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group, as in a terminal
+    )
+    server = psutil.Process(process.pid)
+    deadline = time.monotonic() + 30
+    while not (children := _spawned(server)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # the server has started the worker; the worker is importing its libraries
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert children, f"no theme worker started: {output}"
+    assert process.returncode == 130, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert output.rstrip().endswith("Talkoot stopped.")
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, "a child outlived the server"
+
+
+def _spawned(server: psutil.Process) -> list[psutil.Process]:
+    """The server's children once the theme worker runs Python (its start is over)."""
+    children = server.children()
+    try:
+        started = any("spawn_main" in " ".join(c.cmdline()) for c in children)
+    except psutil.NoSuchProcess:
+        return []
+    return children if started else []
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from workshop.settings import Settings, SettingsError
 from workshop.wire import TurnWritingWebSocketProtocol
 
 DEMO_DB = Path("talkoot-demo.db")
+EXIT_INTERRUPTED = 130  # the shell convention for a program stopped by Ctrl+C
 # Collect the young generation every 20,000 new objects (default 700) and the oldest
 # after 20 * 100 young collections (default 10 * 10); see calm_garbage_collector.
 GC_THRESHOLDS = (20_000, 20, 100)
@@ -97,7 +98,11 @@ def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
     print(f"Talkoot is running at http://{shown_host}:{port}/  (Ctrl+C stops it)", flush=True)
     if on_ready:
         print(on_ready, flush=True)
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn has shut down in order, then passes Ctrl+C on
+        print("Talkoot stopped.", flush=True)
+        return EXIT_INTERRUPTED
     return 0
 
 

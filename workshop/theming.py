@@ -23,8 +23,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from workshop.models import Note
 from workshop.theme_commands import ThemeDraft
@@ -40,6 +41,7 @@ CALM_SECONDS = 0.5
 EMBED_DUTY = 0.5
 EMBED_QUEUE_LIMIT = 5000
 DraftTuple = tuple[str, list[str], list[int], list[int]]
+T = TypeVar("T")
 
 
 class Theming:
@@ -103,9 +105,14 @@ class Theming:
             await self._embed(batch)
             await asyncio.sleep((loop.time() - started) * (1 - EMBED_DUTY) / EMBED_DUTY)
 
+    def _run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Call fn in the worker, which starts (if it must) ignoring Ctrl+C from the outset."""
+        with _sigint_ignored():
+            return asyncio.get_running_loop().run_in_executor(self._worker(), fn, *args)
+
     async def _embed(self, texts: list[str]) -> None:
         try:
-            await asyncio.get_running_loop().run_in_executor(self._worker(), embed_in_worker, texts)
+            await self._run(embed_in_worker, texts)
         except Exception:
             log.exception("embedding %d notes failed; they are embedded on demand", len(texts))
 
@@ -114,8 +121,7 @@ class Theming:
         if not notes:
             return []
         texts = [note.text for note in notes]
-        loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(self._worker(), summarize_in_worker, texts, k)
+        found = await self._run(summarize_in_worker, texts, k)
         return [
             ThemeDraft(
                 prompt_id,
@@ -128,6 +134,27 @@ class Theming:
         ]
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """A process started inside ignores SIGINT from its first instruction (an ignored signal
+    stays ignored across exec, and Python then installs no KeyboardInterrupt handler).
+
+    Ctrl+C reaches the whole process group. A worker still importing its libraries used to
+    die of it with a traceback; now the server alone stops, and shuts the worker down. The
+    price: a Ctrl+C in the few milliseconds the worker takes to start, once per server, is
+    lost (blocking the signal instead does not help: the child's mask is reset). Only the
+    main thread may change handlers; elsewhere (tests) start_worker's SIG_IGN has to do.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # ---- in the worker process --------------------------------------------------------------
 
 _embedder: Any = None
@@ -138,7 +165,7 @@ def start_worker(backend: str, server_pid: int) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.nice(NICENESS)
     # Ctrl+C reaches the whole process group; the server then shuts this worker down
-    # in order instead of finding it gone mid-call.
+    # in order instead of finding it gone mid-call (see _sigint_ignored).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=exit_with_parent, args=(server_pid,), daemon=True).start()
     from analysis.embed import get_embedder
