@@ -28,11 +28,14 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
     for (const a of [...s.actions.values()]) if (a.theme_id === id) { if (intoId) a.theme_id = intoId; else s.actions.delete(a.id); }
   }
 
+  // The welcome and every vote's ack carry the participant's dots as stored, per theme id.
+  const ownDots = (votes) => new Map(Object.entries(votes || {}).map(([id, n]) => [Number(id), n]));
+
   function welcome(msg, since) {
     const w = msg.workshop;
     if (since === 0) { s.themes.clear(); s.actions.clear(); }
     Object.assign(s, { me: msg.participant_id, phase: w.phase, dots: w.dots, actionsAllowed: w.participant_actions, published: w.summary_published, prompts: w.prompts });
-    s.mine = new Map(Object.entries(msg.votes || {}).map(([id, n]) => [Number(id), n]));
+    s.mine = ownDots(msg.votes);
     schedule();
     summary(false);
   }
@@ -68,9 +71,8 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
   const handles = (entry) => Boolean(entry && COMMANDS.has(entry.type));
 
   function ack(msg, entry) {
-    const change = { "vote.cast": 1, "vote.retract": -1 }[entry.type];
-    if (change) {
-      s.mine.set(entry.theme_id, Math.max(0, (s.mine.get(entry.theme_id) || 0) + change));
+    if (msg.votes) {
+      s.mine = ownDots(msg.votes); // as stored: an ack of a repeated cid counts nothing twice
       const promptId = promptOf(entry.theme_id);
       const spent = [...s.themes.values()].filter((th) => th.prompt_id === promptId).reduce((n, th) => n + (s.mine.get(th.id) || 0), 0);
       say(t("dots_left", { left: Math.max(0, s.dots - spent), total: s.dots }));

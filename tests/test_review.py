@@ -124,10 +124,11 @@ async def test_dots_cannot_be_overspent_even_by_replaying_frames(room, live_serv
     await facilitator.command("phase.set", phase="vote")
     cid = new_cid()
     first = await voter.command("vote.cast", cid=cid, theme_id=themes[0]["id"])
-    for _ in range(3):  # the same frame again and again changes nothing
+    assert first["votes"] == {str(themes[0]["id"]): 1}  # the voter's dots, as stored
+    for _ in range(3):  # the same frame again and again changes nothing, its ack included
         assert await voter.command("vote.cast", cid=cid, theme_id=themes[0]["id"]) == first
     second = await voter.command("vote.cast", theme_id=themes[0]["id"])
-    assert second["type"] == "ack"
+    assert second["votes"] == {str(themes[0]["id"]): 2}
     over = await voter.command("vote.cast", theme_id=themes[1]["id"])
     assert over["code"] == "no_dots_left"
     total = await facilitator.receive_until("votes.changed", theme_id=themes[0]["id"], votes=2)
@@ -135,7 +136,8 @@ async def test_dots_cannot_be_overspent_even_by_replaying_frames(room, live_serv
     await other.assert_silent(
         ignore=("phase.changed", "voting.changed", "themes.replaced", "note.added")
     )
-    await voter.command("vote.retract", theme_id=themes[0]["id"])
+    retracted = await voter.command("vote.retract", theme_id=themes[0]["id"])
+    assert retracted["votes"] == {str(themes[0]["id"]): 1}
     assert (await voter.command("vote.cast", theme_id=themes[1]["id"]))["type"] == "ack"
     fresh = await connect(live_server.ws_url, room["created"]["facilitator_token"])
     assert fresh.welcome["votes"] == {str(themes[0]["id"]): 1, str(themes[1]["id"]): 1}

@@ -27,6 +27,7 @@ class CommandResult:
     events: list[ev.Event] = field(default_factory=list)
     note: dict[str, Any] | None = None  # the note the command made or changed, as sent
     duplicate: bool = False
+    votes: dict[str, int] | None = None  # after a vote: the voter's dots per theme id
 
 
 def run_command(

@@ -215,8 +215,9 @@ class LiveConnection:
         if handler is None:
             raise TalkootError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
         result = await handler(self.principal, message)
-        extra = {"note": result.note} if result.note is not None else {}
-        await self._send(ev.ack(str(cid), result.seq, **extra))
+        extra = {"note": result.note, "votes": result.votes}
+        answer = {key: value for key, value in extra.items() if value is not None}
+        await self._send(ev.ack(str(cid), result.seq, **answer))
 
     async def _send_loop(self, subscription: Subscription) -> None:
         while True:

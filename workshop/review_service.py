@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from workshop import events as ev
@@ -132,12 +133,20 @@ class Review:
     async def cast_vote(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
         self._participant_only(principal)
         theme_id = check.positive_id(body.get("theme_id"), "theme_id")
-        return await self._run(principal, body, votes.cast_vote(principal, theme_id))
+        return await self._vote(principal, body, votes.cast_vote(principal, theme_id))
 
     async def retract_vote(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
         self._participant_only(principal)
         theme_id = check.positive_id(body.get("theme_id"), "theme_id")
-        return await self._run(principal, body, votes.retract_vote(principal, theme_id))
+        return await self._vote(principal, body, votes.retract_vote(principal, theme_id))
+
+    async def _vote(
+        self, principal: Principal, body: dict[str, Any], change: Change
+    ) -> CommandResult:
+        """Answer with the voter's dots as stored, so that a repeated cid (an outbox sent
+        again after its ack was lost) cannot make the phone count a dot twice."""
+        result = await self._run(principal, body, change)
+        return replace(result, votes=await self.talkoot.votes_for(principal))
 
     async def set_dots(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
         facilitator_only(principal)
