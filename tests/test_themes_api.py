@@ -67,7 +67,12 @@ def test_themes_group_the_notes_of_a_prompt(server_factory):
 
 
 def worker_processes(started_before: set[psutil.Process]) -> list[psutil.Process]:
-    return [p for p in psutil.Process().children() if p not in started_before]
+    """Theme workers started since (multiprocessing's resource tracker is no worker)."""
+    return [
+        p
+        for p in psutil.Process().children()
+        if p not in started_before and "spawn_main" in " ".join(p.cmdline())
+    ]
 
 
 @pytest.mark.model
@@ -87,6 +92,28 @@ def test_the_semantic_worker_starts_with_the_server_not_with_the_first_note(serv
     while workers[0].nice() != 19 and time.monotonic() < deadline:  # its initializer's first step
         time.sleep(0.1)
     assert workers[0].nice() == 19
+
+
+@pytest.mark.model
+def test_a_theme_worker_that_died_is_replaced(server_factory):
+    """An out-of-memory kill or a crash of the worker must not end the themes for good."""
+    before = set(psutil.Process().children())
+    live = server_factory(theme_backend="semantic")
+    workshop = create_workshop(live.url)
+    post_notes(live.url, workshop, TRANSPORT + MENTAL_HEALTH)
+    deadline = time.monotonic() + 20
+    while not worker_processes(before) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (worker,) = worker_processes(before)
+    worker.kill()
+    worker.wait(10)
+    auth = {"Authorization": f"Bearer {workshop['facilitator_token']}"}
+    url = f"{live.url}/api/workshops/{workshop['id']}/themes"
+    body = {"prompt_id": workshop["prompts"][0]["id"], "themes": 2}
+    answer = httpx.post(url, json=body, headers=auth, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["themes"]) == 2
+    assert len(worker_processes(before | {worker})) == 1  # a new worker in its place
 
 
 def test_themes_are_for_the_facilitator_with_sane_input(live_server):

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from workshop.models import Note
@@ -105,10 +106,28 @@ class Theming:
             await self._embed(batch)
             await asyncio.sleep((loop.time() - started) * (1 - EMBED_DUTY) / EMBED_DUTY)
 
-    def _run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-        """Call fn in the worker, which starts (if it must) ignoring Ctrl+C from the outset."""
-        with _sigint_ignored():
-            return asyncio.get_running_loop().run_in_executor(self._worker(), fn, *args)
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """fn(*args) in the worker. A worker that died (killed, out of memory) is replaced
+        and the call made once more: otherwise every later call would fail as well."""
+        try:
+            return await self._call(fn, *args)
+        except BrokenProcessPool:
+            log.warning("the theme worker died; starting a new one")
+            return await self._call(fn, *args)
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        starting = self._pool is None
+        pool = self._worker()
+        try:
+            # A new pool starts its process with its first call: only then is Ctrl+C set aside.
+            with _sigint_ignored() if starting else contextlib.nullcontext():
+                future = asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+            return await future
+        except BrokenProcessPool:
+            if self._pool is pool:  # not replaced yet by a concurrent call
+                pool.shutdown(wait=False)
+                self._pool = None
+            raise
 
     async def _embed(self, texts: list[str]) -> None:
         try:
@@ -141,7 +160,7 @@ def _sigint_ignored() -> Iterator[None]:
 
     Ctrl+C reaches the whole process group. A worker still importing its libraries used to
     die of it with a traceback; now the server alone stops, and shuts the worker down. The
-    price: a Ctrl+C in the few milliseconds the worker takes to start, once per server, is
+    price: a Ctrl+C in the few milliseconds a worker takes to start (once, unless it dies) is
     lost (blocking the signal instead does not help: the child's mask is reset). Only the
     main thread may change handlers; elsewhere (tests) start_worker's SIG_IGN has to do.
     """
