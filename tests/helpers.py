@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import psutil
 import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.sync.client import ClientConnection as SyncConnection
@@ -127,3 +128,16 @@ def sync_command(ws: SyncConnection, kind: str, **fields: Any) -> dict[str, Any]
         if message.get("cid") == cid:
             assert message["type"] == "ack", message
             return message
+
+
+def theme_workers(parent: psutil.Process) -> list[psutil.Process]:
+    """parent's theme worker processes, once they run Python (multiprocessing's resource
+    tracker is no worker)."""
+    workers = []
+    for child in parent.children():
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                workers.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return workers

@@ -14,6 +14,7 @@ import psutil
 import pytest
 
 from tests.conftest import free_port
+from tests.helpers import theme_workers
 
 TALKOOT = [sys.executable, "-m", "workshop.cli"]
 
@@ -89,27 +90,18 @@ def test_ctrl_c_stops_the_server_quietly_even_while_its_theme_worker_starts(tmp_
     )
     server = psutil.Process(process.pid)
     deadline = time.monotonic() + 30
-    while not (children := _spawned(server)) and time.monotonic() < deadline:
+    while not (workers := theme_workers(server)) and time.monotonic() < deadline:
         time.sleep(0.01)
+    children = server.children()  # the worker and multiprocessing's resource tracker
     time.sleep(0.1)  # the server has started the worker; the worker is importing its libraries
     os.killpg(process.pid, signal.SIGINT)
     output, _ = process.communicate(timeout=60)
-    assert children, f"no theme worker started: {output}"
+    assert workers, f"no theme worker started: {output}"
     assert process.returncode == 130, output
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     assert output.rstrip().endswith("Talkoot stopped.")
     _, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, "a child outlived the server"
-
-
-def _spawned(server: psutil.Process) -> list[psutil.Process]:
-    """The server's children once the theme worker runs Python (its start is over)."""
-    children = server.children()
-    try:
-        started = any("spawn_main" in " ".join(c.cmdline()) for c in children)
-    except psutil.NoSuchProcess:
-        return []
-    return children if started else []
 
 
 @pytest.mark.slow

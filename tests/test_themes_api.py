@@ -8,7 +8,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.helpers import create_workshop, join
+from tests.helpers import create_workshop, join, theme_workers
 
 TRANSPORT = [
     "Bussit eivät kulje aamuvuoroon",
@@ -67,12 +67,8 @@ def test_themes_group_the_notes_of_a_prompt(server_factory):
 
 
 def worker_processes(started_before: set[psutil.Process]) -> list[psutil.Process]:
-    """Theme workers started since (multiprocessing's resource tracker is no worker)."""
-    return [
-        p
-        for p in psutil.Process().children()
-        if p not in started_before and "spawn_main" in " ".join(p.cmdline())
-    ]
+    """Theme workers of this test process (its servers run in threads) started since."""
+    return [p for p in theme_workers(psutil.Process()) if p not in started_before]
 
 
 @pytest.mark.model

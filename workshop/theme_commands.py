@@ -118,9 +118,9 @@ def _forget_untouched(
     ).fetchall()
     removed = [t for t, group in untouched if group_id is None or group == group_id]
     conn.executemany("delete from themes where id = ?", [(t,) for t in removed])
-    if group_id is None:
-        return removed, []
     shared = [t for t, group in untouched if group is None]
+    if group_id is None or not shared:
+        return removed, []
     marks = ", ".join("?" * len(shared))
     taken = {
         theme_id
