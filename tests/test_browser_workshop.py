@@ -19,7 +19,8 @@ from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute, e
 # no_script_errors is an autouse fixture: importing it is what makes it apply here.
 from tests.browser import PHONE, NewContext, no_script_errors, open_page  # noqa: F401
 from tests.conftest import LiveServer
-from tests.helpers import create_workshop, join
+from tests.helpers import create_workshop, join, sync_command, sync_hello
+from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
 
 pytestmark = pytest.mark.browser
 
@@ -433,34 +434,47 @@ def test_hiding_sharing_and_escaping(live_server: LiveServer, new_context: NewCo
 # ---- 6. a lost ack and a reload while disconnected ---------------------------------------
 
 
-def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
-    live_server: LiveServer, new_context: NewContext
-) -> None:
-    """The socket is routed through Playwright: refused while `blocked`, and the first ack of a
-    note is swallowed and the connection cut, as when a phone loses the network at that moment."""
-    url = live_server.url
-    workshop = create_workshop(url, title="Flaky", language="en", prompts=["Strengths?"], groups=1)
-    route: dict[str, Any] = {"blocked": False, "swallowed": []}
+class FlakySocket:
+    """Routes a context's WebSocket through Playwright, as a phone on a poor network sees it:
+    refused while `blocked`; the first ack that `lose` matches is swallowed and the
+    connection cut. Every ack that does arrive is kept in `delivered`."""
 
-    def handle(ws: WebSocketRoute) -> None:
-        if route["blocked"]:
+    def __init__(self, context: BrowserContext, lose: Callable[[dict[str, Any]], bool]) -> None:
+        self.blocked = False
+        self.swallowed: list[str] = []
+        self.delivered: list[dict[str, Any]] = []
+        self._lose = lose
+        context.route_web_socket(re.compile(r"/ws$"), self._handle)
+
+    def _handle(self, ws: WebSocketRoute) -> None:
+        if self.blocked:
             ws.close(code=1011, reason="test: no network")
             return
         server = ws.connect_to_server()
 
         def from_server(message: str | bytes) -> None:
             data = json.loads(message) if isinstance(message, str) else {}
-            if data.get("type") == "ack" and data.get("note") and not route["swallowed"]:
-                route["swallowed"].append(data["cid"])
-                ws.close(code=4000, reason="test: ack lost")
-                return
+            if data.get("type") == "ack":
+                if not self.swallowed and self._lose(data):
+                    self.swallowed.append(data["cid"])
+                    ws.close(code=4000, reason="test: ack lost")
+                    return
+                self.delivered.append(data)
             ws.send(message)
 
         server.on_message(from_server)
         ws.on_message(lambda message: server.send(message))
 
+
+def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """The first ack of a note is swallowed and the connection cut, as when a phone loses the
+    network at that moment; then the network is gone for a while, across a reload."""
+    url = live_server.url
+    workshop = create_workshop(url, title="Flaky", language="en", prompts=["Strengths?"], groups=1)
     context = new_context(**PHONE)
-    context.route_web_socket(re.compile(r"/ws$"), handle)
+    route = FlakySocket(context, lose=lambda ack: bool(ack.get("note")))
     page = board_for(context, url, join(url, workshop["code"], name="Aino"))
 
     # The ack of this note never arrives; the client reconnects and sends it again, same cid.
@@ -468,12 +482,12 @@ def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
     expect(board_note(page, "Sent once, acked twice")).not_to_have_class(
         re.compile(r"\bpending\b"), timeout=10000
     )
-    assert len(route["swallowed"]) == 1
+    assert len(route.swallowed) == 1
     expect(board_note(page, "Sent once, acked twice")).to_have_count(1)
     assert [n["text"] for n in api_notes(url, workshop)] == ["Sent once, acked twice"]
 
     # No connection: the note waits in the outbox, also across a reload of the page.
-    route["blocked"] = True
+    route.blocked = True
     page.evaluate("talkootBoard.live.drop()")
     expect(page.locator("#connection")).to_contain_text("You are offline")
     post(page, "Strengths?", "Written while cut off")
@@ -481,7 +495,7 @@ def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
     page.reload()
     expect(board_note(page, "Written while cut off")).to_contain_text("Waiting to send")
     expect(page.locator("#connection")).to_contain_text("You are offline", timeout=10000)
-    route["blocked"] = False
+    route.blocked = False
     expect(board_note(page, "Written while cut off")).not_to_have_class(
         re.compile(r"\bpending\b"), timeout=15000
     )
@@ -490,6 +504,41 @@ def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
         "Sent once, acked twice",
         "Written while cut off",
     ]
+
+
+def test_a_vote_whose_ack_was_lost_counts_one_dot(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """The vote is stored but its ack is lost; after the reconnect the welcome already shows
+    the dot and the re-sent vote's ack must not add it a second time."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Needs?"], groups=1)
+    voter = join(url, workshop["code"], name="Aino")
+    with sync_hello(live_server.ws_url, voter["participant_token"]) as writer:
+        for text in TRANSPORT + MENTAL_HEALTH:
+            sync_command(writer, "note.add", prompt_id=workshop["prompts"][0]["id"], text=text)
+    with sync_hello(live_server.ws_url, workshop["facilitator_token"]) as facilitator:
+        sync_command(facilitator, "themes.run", prompt_id=workshop["prompts"][0]["id"], themes=2)
+        sync_command(facilitator, "voting.set", dots=2)
+        sync_command(facilitator, "phase.set", phase="vote")
+    context = new_context(**PHONE)
+    route = FlakySocket(context, lose=lambda ack: "votes" in ack)
+    page = board_for(context, url, voter)
+    expect(page.get_by_text("2 of 2 dots left")).to_be_visible()
+
+    page.get_by_role("button", name="Add dot").first.tap()
+    for _ in range(100):  # the outbox re-sends the vote, same cid, once it has reconnected
+        if any("votes" in ack for ack in route.delivered):
+            break
+        page.wait_for_timeout(100)
+    resent = [ack["cid"] for ack in route.delivered if "votes" in ack]
+    assert len(route.swallowed) == 1 and resent == route.swallowed
+    expect(page.get_by_text("1 of 2 dots left")).to_be_visible()
+    summary = httpx.get(
+        f"{url}/api/workshops/{workshop['id']}/summary",
+        params={"format": "json", "token": workshop["facilitator_token"]},
+    ).json()
+    assert sum(t["votes"] for t in summary["prompts"][0]["themes"]) == 1
 
 
 # ---- the organiser key, and boards without a valid token -------------------------------
