@@ -524,7 +524,8 @@ def test_a_vote_whose_ack_was_lost_counts_one_dot(
     context = new_context(**PHONE)
     route = FlakySocket(context, lose=lambda ack: "votes" in ack)
     page = board_for(context, url, voter)
-    expect(page.get_by_text("2 of 2 dots left")).to_be_visible()
+    dots_left = page.locator("p.dots-left")
+    expect(dots_left).to_have_text("2 of 2 dots left")
 
     page.get_by_role("button", name="Add dot").first.tap()
     for _ in range(100):  # the outbox re-sends the vote, same cid, once it has reconnected
@@ -533,7 +534,7 @@ def test_a_vote_whose_ack_was_lost_counts_one_dot(
         page.wait_for_timeout(100)
     resent = [ack["cid"] for ack in route.delivered if "votes" in ack]
     assert len(route.swallowed) == 1 and resent == route.swallowed
-    expect(page.get_by_text("1 of 2 dots left")).to_be_visible()
+    expect(dots_left).to_have_text("1 of 2 dots left")
     summary = httpx.get(
         f"{url}/api/workshops/{workshop['id']}/summary",
         params={"format": "json", "token": workshop["facilitator_token"]},
