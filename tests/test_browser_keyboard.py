@@ -10,8 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.helpers import create_workshop, join, sync_command, sync_hello
-from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
+from tests.browser import dots_stored, workshop_in_vote_phase
+from tests.helpers import create_workshop
 
 pytestmark = pytest.mark.browser
 
@@ -71,16 +71,7 @@ def test_a_participant_does_everything_with_the_keyboard(live_server, new_contex
 
 
 def test_a_participant_votes_with_the_keyboard(live_server, new_context):
-    workshop = create_workshop(live_server.url, language="en", prompts=["Needs?"], groups=1)
-    prompt = workshop["prompts"][0]["id"]
-    voter = join(live_server.url, workshop["code"])
-    with sync_hello(live_server.ws_url, voter["participant_token"]) as writer:
-        for text in TRANSPORT + MENTAL_HEALTH:
-            sync_command(writer, "note.add", prompt_id=prompt, text=text)
-    with sync_hello(live_server.ws_url, workshop["facilitator_token"]) as facilitator:
-        sync_command(facilitator, "themes.run", prompt_id=prompt, themes=2)
-        sync_command(facilitator, "voting.set", dots=2)
-        sync_command(facilitator, "phase.set", phase="vote")
+    workshop, voter = workshop_in_vote_phase(live_server)
     page = new_context(viewport={"width": 360, "height": 640}).new_page()
     key = f"talkoot:participant:{workshop['id']}"
     stored = {
@@ -99,8 +90,4 @@ def test_a_participant_votes_with_the_keyboard(live_server, new_context):
     tab_to(page, "button", "Add dot")
     press(page, "Enter")
     expect(dots_left).to_have_text("0 of 2 dots left")
-    summary = httpx.get(
-        f"{live_server.url}/api/workshops/{workshop['id']}/summary",
-        params={"format": "json", "token": workshop["facilitator_token"]},
-    ).json()
-    assert sum(t["votes"] for t in summary["prompts"][0]["themes"]) == 2
+    assert dots_stored(live_server.url, workshop) == 2

@@ -17,10 +17,16 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute, expect
 
 # no_script_errors is an autouse fixture: importing it is what makes it apply here.
-from tests.browser import PHONE, NewContext, no_script_errors, open_page  # noqa: F401
+from tests.browser import (  # noqa: F401
+    PHONE,
+    NewContext,
+    dots_stored,
+    no_script_errors,
+    open_page,
+    workshop_in_vote_phase,
+)
 from tests.conftest import LiveServer
-from tests.helpers import create_workshop, join, sync_command, sync_hello
-from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
+from tests.helpers import create_workshop, join
 
 pytestmark = pytest.mark.browser
 
@@ -512,15 +518,7 @@ def test_a_vote_whose_ack_was_lost_counts_one_dot(
     """The vote is stored but its ack is lost; after the reconnect the welcome already shows
     the dot and the re-sent vote's ack must not add it a second time."""
     url = live_server.url
-    workshop = create_workshop(url, language="en", prompts=["Needs?"], groups=1)
-    voter = join(url, workshop["code"], name="Aino")
-    with sync_hello(live_server.ws_url, voter["participant_token"]) as writer:
-        for text in TRANSPORT + MENTAL_HEALTH:
-            sync_command(writer, "note.add", prompt_id=workshop["prompts"][0]["id"], text=text)
-    with sync_hello(live_server.ws_url, workshop["facilitator_token"]) as facilitator:
-        sync_command(facilitator, "themes.run", prompt_id=workshop["prompts"][0]["id"], themes=2)
-        sync_command(facilitator, "voting.set", dots=2)
-        sync_command(facilitator, "phase.set", phase="vote")
+    workshop, voter = workshop_in_vote_phase(live_server)
     context = new_context(**PHONE)
     route = FlakySocket(context, lose=lambda ack: "votes" in ack)
     page = board_for(context, url, voter)
@@ -535,11 +533,7 @@ def test_a_vote_whose_ack_was_lost_counts_one_dot(
     resent = [ack["cid"] for ack in route.delivered if "votes" in ack]
     assert len(route.swallowed) == 1 and resent == route.swallowed
     expect(dots_left).to_have_text("1 of 2 dots left")
-    summary = httpx.get(
-        f"{url}/api/workshops/{workshop['id']}/summary",
-        params={"format": "json", "token": workshop["facilitator_token"]},
-    ).json()
-    assert sum(t["votes"] for t in summary["prompts"][0]["themes"]) == 1
+    assert dots_stored(url, workshop) == 1
 
 
 # ---- the organiser key, and boards without a valid token -------------------------------
