@@ -97,6 +97,22 @@ def test_precomputed_embeddings_skip_encoding():
     assert sorted(len(t.indices) for t in result.themes) == [6, 6, 7]
 
 
+def test_each_backend_clusters_with_its_own_settings():
+    """Whitening and discriminant rounds suit sentence embeddings, not LSA features."""
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(NOTES), 16))
+    with_vectors = summarize_themes(NOTES, k=3, embedder=LexicalEmbedder(), embeddings=vectors)
+    lexical = summarize_themes(NOTES, k=3, backend="lexical")
+    for result, settings in (
+        (with_vectors, SemanticEmbedder.clustering),
+        (lexical, LexicalEmbedder.clustering),
+    ):
+        assert result._context is not None
+        clusterer = result._context.clusterer
+        assert {name: getattr(clusterer, name) for name in settings} == settings
+    assert SemanticEmbedder.clustering != LexicalEmbedder.clustering
+
+
 def test_lexical_features_ignore_stop_words():
     features = LexicalEmbedder().features(
         ["I lost my card", "the card is lost", "a card", "on the other hand", "Missä on kortti?"]
