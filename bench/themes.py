@@ -26,6 +26,7 @@ from analysis.embed import LexicalEmbedder, get_embedder  # noqa: E402
 from analysis.summarize import summarize_themes  # noqa: E402
 
 DATASETS = ("sib200_fi", "sib200_sv", "sib200_en", "banking77_en")
+PARALLEL = ("sib200_fi", "sib200_sv", "sib200_en")  # row i is the same sentence in each
 CACHE = Path("/tmp/talkoot-bench/embeddings")
 SIZES = (100, 1_000, 10_000)
 
@@ -79,6 +80,43 @@ def quality(folder: Path, backends: list[str]) -> None:
                 f" {len(auto_k.unsorted) / len(texts):.1%} |",
                 flush=True,
             )
+
+
+def mixed_languages(folder: Path, backends: list[str]) -> None:
+    """Markdown table: one workshop of the SIB-200 sentences, each in a language drawn at
+    random (seed 0), as whole sentences and cut to their first 8 words (note length).
+
+    Themes should follow the 7 topics, not the 3 languages: V-measure against the topics
+    (higher is better) and against the languages (lower is better), at the true k.
+    """
+    print("\n| mixed fi/sv/en set | backend | V topics / ARI / k | V languages |")
+    print("| --- | --- | --- | --- |")
+    sets = {name: load(folder, name) for name in PARALLEL}
+    gold = sets[PARALLEL[0]][1]
+    pick = np.random.default_rng(0).integers(0, len(PARALLEL), len(gold))
+    langs = [PARALLEL[p][-2:] for p in pick]
+    for form, words in (("sentences", None), ("first 8 words", 8)):
+        cut = {name: [_first(t, words) for t in sets[name][0]] for name in PARALLEL}
+        cached = {
+            name: semantic_vectors(name if words is None else f"{name}-first{words}", cut[name])
+            for name in PARALLEL
+        }
+        texts = [cut[PARALLEL[p]][i] for i, p in enumerate(pick)]
+        vectors = np.vstack([cached[PARALLEL[p]][i] for i, p in enumerate(pick)])
+        for backend in backends:
+            options = (
+                {"embedder": LexicalEmbedder()}
+                if backend == "lexical"
+                else {"embedder": get_embedder("semantic"), "embeddings": vectors}
+            )
+            result = summarize_themes(texts, k=len(set(gold)), **options)
+            by_language = v_measure_score(langs, flat_labels(result, len(gold)))
+            print(f"| {form} | {backend} | {score(result, gold)} | {by_language:.3f} |", flush=True)
+
+
+def _first(text: str, words: int | None) -> str:
+    """The text, or its first `words` words."""
+    return text if words is None else " ".join(text.split()[:words])
 
 
 def _options(backend: str, name: str, texts: list[str]) -> dict:
@@ -146,6 +184,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 10,000-note timing")
     args = parser.parse_args()
     quality(args.datasets, ["semantic", "lexical"])
+    mixed_languages(args.datasets, ["semantic", "lexical"])
     speed(args.datasets, SIZES[:2] if args.quick else SIZES)
 
 

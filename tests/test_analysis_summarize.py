@@ -9,7 +9,7 @@ import pytest
 
 import analysis.embed as embed
 from analysis.embed import LexicalEmbedder, SemanticEmbedder, get_embedder
-from analysis.summarize import summarize_themes
+from analysis.summarize import summarize_themes, without_language_offsets
 
 NOTES = [
     "Lisää kieliopetusta maahanmuuttajille",
@@ -111,6 +111,37 @@ def test_each_backend_clusters_with_its_own_settings():
         clusterer = result._context.clusterer
         assert {name: getattr(clusterer, name) for name in settings} == settings
     assert SemanticEmbedder.clustering != LexicalEmbedder.clustering
+
+
+def test_language_offsets_are_taken_out_of_mixed_workshops():
+    """Two topics written in three languages: the language offsets dominate the raw vectors,
+    so two themes split them by language; with the offsets taken out, by topic."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(0)
+    topics, languages = rng.normal(size=(2, 32)), 3.0 * rng.normal(size=(3, 32))
+    topic = np.repeat([0, 1], 30)
+    lang = np.tile(np.repeat(["fi", "sv", "en"], 10), 2)
+    codes = {"fi": 0, "sv": 1, "en": 2}
+    raw = topics[topic] + languages[[codes[c] for c in lang]] + 0.3 * rng.normal(size=(60, 32))
+
+    def topic_agreement(vectors: np.ndarray) -> float:
+        themes = KMeans(2, n_init=10, random_state=0).fit_predict(vectors)
+        return float(adjusted_rand_score(topic, themes))
+
+    moved = without_language_offsets(raw, list(lang))
+    assert topic_agreement(raw) < 0.2
+    assert topic_agreement(moved) == 1.0
+    assert np.allclose(np.linalg.norm(moved, axis=1), 1.0)
+
+
+def test_language_offsets_leave_one_language_workshops_alone():
+    vectors = np.random.default_rng(1).normal(size=(100, 8))
+    assert without_language_offsets(vectors, ["fi"] * 100) is vectors
+    two_guessed_wrong = ["fi"] * 98 + ["en"] * 2  # under 3 %: most likely wrong guesses
+    assert without_language_offsets(vectors, two_guessed_wrong) is vectors
+    assert without_language_offsets(vectors, ["fi"] * 90 + ["sv"] * 10) is not vectors
 
 
 def test_lexical_features_ignore_stop_words():
@@ -219,3 +250,41 @@ def test_semantic_themes_group_meaning_across_languages():
     assert _partition_ok(result, len(NOTES))
     theme_of = {i: n for n, t in enumerate(result.themes) for i in t.indices}
     assert theme_of.get(0) == theme_of.get(4) == theme_of.get(6)
+
+
+MIXED_TRANSPORT = [
+    "Bussit eivät kulje aamuvuoroon",
+    "Iltaisin ei ole julkista liikennettä",
+    "Työmatka kestää liian kauan ilman autoa",
+    "Bussiyhteydet kaupunkiin ovat harvassa",
+    "Bussarna går inte till morgonskiftet",
+    "På kvällen finns ingen kollektivtrafik",
+    "Resan till jobbet tar för lång tid utan bil",
+    "Bussförbindelserna till staden är glesa",
+    "The buses do not run for the morning shift",
+    "There is no public transport in the evening",
+    "The trip to work takes too long without a car",
+    "Bus connections to the town are rare",
+]
+MIXED_HEALTH = [
+    "Mielenterveyspalveluihin on pitkät jonot",
+    "Psykologille pääsee vasta kuukausien päästä",
+    "Matalan kynnyksen tukea tarvitaan",
+    "Ahdistus estää työnhaun",
+    "Det är långa köer till mentalvården",
+    "Man kommer till psykolog först efter flera månader",
+    "Det behövs stöd med låg tröskel",
+    "Ångest hindrar jobbsökandet",
+    "There are long queues for mental health services",
+    "You only see a psychologist after months",
+    "Low-threshold support is needed",
+    "Anxiety keeps people from looking for work",
+]
+
+
+@pytest.mark.model
+def test_semantic_themes_of_a_mixed_language_workshop_follow_topics():
+    """Without the language offsets taken out, two health notes joined the transport theme."""
+    result = summarize_themes(MIXED_TRANSPORT + MIXED_HEALTH, k=2, backend="semantic")
+    themes = sorted(sorted(t.indices) for t in result.themes)
+    assert themes == [list(range(12)), list(range(12, 24))]
