@@ -18,8 +18,9 @@ _SNOWBALL_NAMES = {"fi": "finnish", "sv": "swedish", "en": "english"}
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SPACE = re.compile(r"\s+")
 
-# Short, frequent words that tell the three languages apart (shared words left out).
-_MARKER_WORDS = {
+# Short, frequent words that tell the three languages apart (shared words left out): these,
+# plus every stop word that only one of the languages has ("och", "että", "the").
+_HAND_PICKED_MARKERS = {
     "fi": frozenset(
         "ja ei että se ne kun mutta myös tai oli ovat olla tämä joka jos niin vain kanssa "
         "pitää voisi olisi hyvä meidän enemmän liian taas paljon aina".split()
@@ -32,6 +33,13 @@ _MARKER_WORDS = {
         "the and is are to of in for with that this it not we be or have can should more "
         "our need too".split()
     ),
+}
+_MARKER_WORDS = {
+    lang: _HAND_PICKED_MARKERS[lang]
+    | stopwords.BY_LANGUAGE[lang].difference(
+        *(stopwords.BY_LANGUAGE[other] for other in LANGUAGES if other != lang)
+    )
+    for lang in LANGUAGES
 }
 _MARKER_SUFFIXES = {
     "fi": (
