@@ -10,7 +10,7 @@ import numpy as np
 from analysis.cluster import UNSORTED, ThemeClusterer
 from analysis.embed import Embedder, SemanticEmbedder, get_embedder
 from analysis.keywords import Vocabulary, class_tfidf, keywords_and_label
-from analysis.text import LANGUAGES, guess_language
+from analysis.text import LANGUAGES, guess_languages
 
 N_REPRESENTATIVES = 3
 MIN_NOTES_TO_CLUSTER = 3
@@ -101,7 +101,7 @@ def summarize_themes(
     texts = list(texts)
     embedder = embedder or get_embedder(backend)
     _check_args(texts, k, lang, embeddings)
-    langs = [guess_language(t) if lang == "auto" else lang for t in texts]
+    langs = guess_languages(texts) if lang == "auto" else [lang] * len(texts)
     vocab = Vocabulary.build(texts, langs)
     if len(texts) < MIN_NOTES_TO_CLUSTER:
         return _single_theme(texts, vocab, embedder)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.text import content_words, guess_language, normalize, tokenize
+from analysis.text import content_words, guess_language, guess_languages, normalize, tokenize
 
 
 def test_tokenize_keeps_nordic_letters():
@@ -28,6 +28,16 @@ def test_normalize_joins_composed_and_decomposed_forms():
 )
 def test_guess_language(text, lang):
     assert guess_language(text) == lang
+
+
+def test_notes_with_nothing_to_go_by_take_the_workshops_language():
+    swedish = ["Fler språkkurser", "asdf", "Bättre samarbete mellan myndigheter", "Anna"]
+    assert guess_languages(swedish) == ["sv", "sv", "sv", "sv"]
+    assert guess_language("asdf") == "en"  # alone, the fixed default
+    mixed = ["Kahvi loppui taas", "ok", "Bussit eivät kulje", "More courses please"]
+    assert guess_languages(mixed) == ["fi", "fi", "fi", "en"]
+    assert guess_languages(["asdf", "qwerty"]) == ["en", "en"]
+    assert guess_languages([]) == []
 
 
 def test_content_words_stem_per_language_and_drop_stop_words():
