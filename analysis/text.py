@@ -117,27 +117,26 @@ def _word_votes(word: str) -> tuple[tuple[str, float], ...]:
 
 def guess_language(text: str, default: str = "en") -> str:
     """Best guess among fi, sv and en from marker words, endings and letters (no model)."""
-    totals = _language_votes(text)
-    best = max(LANGUAGES, key=lambda lang: (totals[lang], lang == default))
-    return best if totals[best] > 0 else default
+    return _best_language(text) or default
 
 
 def guess_languages(texts: Sequence[str]) -> list[str]:
     """Each note's language; a note with nothing to go by ("asdf", a name) gets the most
     common language of the others rather than a fixed default."""
-    found = [guess_language(t) if max(_language_votes(t).values()) > 0 else "" for t in texts]
+    found = [_best_language(t) for t in texts]
     known = Counter(lang for lang in found if lang)
     common = known.most_common(1)[0][0] if known else "en"
     return [lang or common for lang in found]
 
 
-def _language_votes(text: str) -> dict[str, float]:
-    """Each language's summed word votes for a text."""
+def _best_language(text: str) -> str | None:
+    """The language the text's words vote for most (English on a tie), None without votes."""
     totals = {lang: 0.0 for lang in LANGUAGES}
     for word in tokenize(text):
         for lang, vote in _word_votes(word):
             totals[lang] += vote
-    return totals
+    best = max(LANGUAGES, key=lambda lang: (totals[lang], lang == "en"))
+    return best if totals[best] > 0 else None
 
 
 _local = threading.local()
