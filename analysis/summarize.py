@@ -148,15 +148,15 @@ def without_language_offsets(features: np.ndarray, langs: Sequence[str]) -> np.n
     two languages of at least LANGUAGE_MIN_SHARE of the notes is returned as it is.
     """
     codes, members = np.unique(np.asarray(langs), return_inverse=True)
-    counts = np.bincount(members, minlength=len(codes))[:, None]
-    common = counts[:, 0] >= LANGUAGE_MIN_SHARE * len(members)
+    membership = members == np.arange(len(codes))[:, None]  # languages x notes
+    counts = membership.sum(axis=1)
+    common = counts >= LANGUAGE_MIN_SHARE * len(members)
     if common.sum() < 2:
         return features
-    features = np.asarray(features, dtype=np.float64)
     overall = features.mean(axis=0)
-    sums = np.zeros((len(codes), features.shape[1]))
-    np.add.at(sums, members, features)
-    offsets = (sums + LANGUAGE_PRIOR_NOTES * overall) / (counts + LANGUAGE_PRIOR_NOTES) - overall
+    sums = membership.astype(features.dtype) @ features
+    prior = LANGUAGE_PRIOR_NOTES
+    offsets = (sums + prior * overall) / (counts[:, None] + prior) - overall
     offsets[~common] = 0.0
     moved = features - offsets[members]
     lengths = np.linalg.norm(moved, axis=1, keepdims=True)
