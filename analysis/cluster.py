@@ -173,14 +173,10 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
 
     def _refine(self, labels: np.ndarray) -> np.ndarray:
         """Polish a partition with k-means started from its centres (deterministic)."""
-        present = np.unique(labels)
-        if len(present) < 2 or len(present) >= len(self.micro_sizes_):
+        n_groups = len(np.unique(labels))
+        if n_groups < 2 or n_groups >= len(self.micro_sizes_):
             return labels
-        centres = np.vstack([self.features_[labels == c].mean(axis=0) for c in present])
-        refined: np.ndarray = KMeans(len(present), init=centres, n_init=1).fit_predict(
-            self.features_
-        )
-        return refined
+        return _kmeans_from_groups(self.features_, labels)
 
     def _discriminant_rounds(self, labels: np.ndarray) -> np.ndarray:
         """Alternate linear discriminant analysis of the themes and k-means in its space.
@@ -195,9 +191,7 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             axes = _discriminant_axes(self.features_, labels, len(present))
             if axes is None:
                 break
-            projected = self.features_ @ axes
-            centres = _group_means(projected, labels, len(present))
-            moved = KMeans(len(present), init=centres, n_init=1).fit_predict(projected)
+            moved = _kmeans_from_groups(self.features_ @ axes, labels)
             if np.array_equal(moved, labels):
                 break
             labels = moved
@@ -343,6 +337,15 @@ def _weighted_kmeans(
         filled = mass > 0
         centres[filled] = (share.T @ points)[filled] / mass[filled, None]
     return labels
+
+
+def _kmeans_from_groups(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """k-means on Z started from the centres of the given groups (deterministic), numbered
+    0..k-1."""
+    present, labels = np.unique(labels, return_inverse=True)
+    centres = _group_means(Z, labels, len(present))
+    moved: np.ndarray = KMeans(len(present), init=centres, n_init=1).fit_predict(Z)
+    return moved
 
 
 def _group_means(Z: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
