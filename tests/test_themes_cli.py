@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import sys
 
@@ -112,3 +114,42 @@ def test_oversized_file_is_refused(tmp_path, monkeypatch):
 
 def test_bad_flags_exit_2(tmp_path, capsys):
     assert _talkoot_in_process(capsys, str(_csv(tmp_path, "text\na\n")), "--themes", "0")[0] == 2
+
+
+def _talkoot_on_terminal(*args: str) -> tuple[str, str]:
+    """Run the command line with stderr on a pseudo-terminal, as in a shell: (stdout, stderr)."""
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workshop.cli", "themes", *args],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+    )
+    os.close(terminal)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed when the command exited
+            break
+        if not chunk:
+            break
+        err += chunk
+    out = proc.communicate(timeout=120)[0]
+    os.close(controller)
+    assert proc.returncode == 0, err
+    return out, err.decode()
+
+
+@pytest.mark.model
+def test_long_semantic_runs_show_a_progress_bar_on_a_terminal(tmp_path):
+    topics = ("bussit eivät kulje aamulla", "kielikursseja tarvitaan", "palkkatuki on hankala")
+    body = "text\n" + "".join(f"Muistiinpano {i}: {topics[i % 3]}\n" for i in range(210))
+    path = str(_csv(tmp_path, body))
+    args = (path, "--format", "json", "--backend", "semantic")
+    out, err = _talkoot_on_terminal(*args)
+    assert "] 64/210 notes embedded" in err
+    assert "[" + "#" * 30 + "] 210/210 notes embedded" in err
+    piped = _talkoot(*args)
+    assert "notes embedded" not in piped.stderr  # no bar when stderr is a file or pipe
+    assert json.loads(out) == json.loads(piped.stdout)  # the same themes either way

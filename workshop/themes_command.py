@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +21,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_NOTES = 20_000
 _ENCODINGS = ("utf-8-sig", "cp1252")
 _DELIMITERS = ";,\t|"
+_PROGRESS_FROM = 200  # notes; fewer encode in about a second
+_PROGRESS_CHUNK = 64  # notes encoded between redraws of the bar
 
 
 class InputError(Exception):
@@ -74,8 +75,16 @@ def run(args: argparse.Namespace) -> int:
 
     if notes.skipped:
         print(f"talkoot themes: skipped {notes.skipped} blank row(s)", file=sys.stderr)
-    embedder = _embedder(args.backend, len(notes.texts))
-    result = summarize_themes(notes.texts, k=args.themes, lang=args.lang, embedder=embedder)
+    from analysis.embed import get_embedder
+
+    embedder = get_embedder(args.backend)
+    result = summarize_themes(
+        notes.texts,
+        k=args.themes,
+        lang=args.lang,
+        embedder=embedder,
+        embeddings=_vectors_with_progress(embedder, notes.texts),
+    )
     if result.fallback_reason:
         print(f"talkoot themes: using lexical backend ({result.fallback_reason})", file=sys.stderr)
     print(render_json(result, notes) if args.format == "json" else render_md(result, notes))
@@ -155,41 +164,19 @@ def _find_column(header: list[str], wanted: str | None) -> int:
     raise InputError(f'no column "{wanted or "text"}" in the header (columns: {shown})')
 
 
-def _embedder(backend: str, n_notes: int) -> Embedder:
-    """The chosen backend, with a progress bar on stderr for long semantic encodes."""
-    from analysis.embed import get_embedder
+def _vectors_with_progress(embedder: Embedder, texts: list[str]) -> np.ndarray | None:
+    """Semantic vectors encoded chunk by chunk under a progress bar on stderr, for long
+    encodes on a terminal; None otherwise (summarize_themes then computes the features)."""
+    if len(texts) < _PROGRESS_FROM or embedder.name != "semantic" or not sys.stderr.isatty():
+        return None
+    import numpy as np
 
-    embedder = get_embedder(backend)
-    if n_notes >= 200 and embedder.name == "semantic" and sys.stderr.isatty():
-        return _ProgressEmbedder(embedder)
-    return embedder
-
-
-class _ProgressEmbedder:
-    """Wraps an embedder to encode in chunks and draw a progress bar on stderr."""
-
-    _CHUNK = 64
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.fallback_reason = inner.fallback_reason
-        self.clustering = inner.clustering
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed with a progress bar."""
-        return self.features(texts)
-
-    def features(self, texts: Sequence[str]) -> np.ndarray:
-        """Encode chunk by chunk, redrawing the bar after each."""
-        import numpy as np
-
-        parts: list[np.ndarray] = []
-        for start in range(0, len(texts), self._CHUNK):
-            parts.append(self.inner.features(texts[start : start + self._CHUNK]))
-            _draw_progress(min(start + self._CHUNK, len(texts)), len(texts))
-        print(file=sys.stderr)
-        return np.vstack(parts)
+    parts = []
+    for start in range(0, len(texts), _PROGRESS_CHUNK):
+        parts.append(embedder.features(texts[start : start + _PROGRESS_CHUNK]))
+        _draw_progress(min(start + _PROGRESS_CHUNK, len(texts)), len(texts))
+    print(file=sys.stderr)
+    return np.vstack(parts)
 
 
 def _draw_progress(done: int, total: int, width: int = 30) -> None:
