@@ -195,6 +195,9 @@ BAD_FRAMES = [
     (json.dumps({"type": "note.add", "cid": "d", "prompt_id": "1", "text": "x"}), "invalid"),
     (json.dumps({"type": "note.add", "cid": 5, "prompt_id": 1, "text": "x"}), "invalid"),
     (json.dumps({"type": "note.add", "cid": "e", "prompt_id": 1, "text": ["x"]}), "invalid"),
+    # Past SQLite's integers: these used to end the connection with 1011.
+    (json.dumps({"type": "note.add", "cid": "i", "prompt_id": 2**63, "text": "x"}), "invalid"),
+    (json.dumps({"type": "note.edit", "cid": "j", "note_id": 2**63, "text": "x"}), "invalid"),
     (
         json.dumps({"type": "note.add", "cid": "f", "prompt_id": 1, "text": "x" * 1_000_000}),
         "too_large",
@@ -244,19 +247,26 @@ async def test_a_frame_beyond_the_limit_closes_with_1009(server_factory):
     assert httpx.get(f"{live.url}/healthz").status_code == 200
 
 
-async def test_hello_is_checked(live_server, workshop):
-    for hello in (
-        {"type": "hello", "token": "nonsense", "since": 0},
-        {"type": "note.add", "cid": "x"},
-        {"type": "hello", "token": workshop["facilitator_token"], "since": -1},
+async def test_hello_is_checked(live_server, workshop, monkeypatch):
+    token = workshop["facilitator_token"]
+    monkeypatch.setattr("workshop.live.HELLO_TIMEOUT_SECONDS", 0.5)  # the server runs in-process
+    for hello, code, close_code in (
+        (json.dumps({"type": "hello", "token": "nonsense", "since": 0}), "unauthorized", 1008),
+        (json.dumps({"type": "note.add", "cid": "x"}), "hello_first", 1008),
+        (json.dumps({"type": "hello", "token": token, "since": -1}), "invalid", 1008),
+        (json.dumps({"type": "hello", "token": token, "since": 2**63}), "invalid", 1008),
+        (json.dumps({"type": "hello", "token": token}).encode(), "bad_frame", 1003),
+        (None, "hello_timeout", 1008),
     ):
         async with websockets.connect(live_server.ws_url) as ws:
-            await ws.send(json.dumps(hello))
+            if hello is not None:
+                await ws.send(hello)
             error = json.loads(await ws.recv())
-            assert error["type"] == "error"
+            assert (error["type"], error["code"]) == ("error", code)
             with pytest.raises(ConnectionClosed) as closed:
                 await ws.recv()
-            assert closed.value.rcvd.code == 1008
+            assert closed.value.rcvd.code == close_code
+    assert httpx.get(f"{live_server.url}/healthz").status_code == 200
 
 
 async def test_origin_is_checked(live_server, workshop):

@@ -146,6 +146,9 @@ async def test_a_series_compares_workshops(live_server):
         timeout=60,
     )
     assert download.status_code == 200
+    for bad in ("0", "²", "9" * 30):  # "²" passes str.isdigit but not int()
+        answer = httpx.get(f"{url}/{series['id']}/themes", params={"themes": bad}, headers=auth)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (400, "invalid")
     assert httpx.get(f"{url}/{series['id']}/themes").status_code == 401
     assert (
         httpx.get(

@@ -88,22 +88,39 @@ async def live_endpoint(websocket: WebSocket) -> None:
     try:
         principal, since = await _hello(websocket, talkoot)
     except TalkootError as problem:
-        await websocket.send_text(ev.error(problem.code, problem.message))
-        await websocket.close(CLOSE_POLICY, problem.message[:100])
+        await _refuse(websocket, problem)
         return
-    except (TimeoutError, WebSocketDisconnect):
+    except TimeoutError:
+        late = f"no hello within {HELLO_TIMEOUT_SECONDS} seconds"
+        await _refuse(websocket, TalkootError("hello_timeout", late))
+        return
+    except WebSocketDisconnect:
         return
     commands = websocket.app.state.commands
     await LiveConnection(websocket, talkoot, commands, principal).run(since)
 
 
+async def _refuse(websocket: WebSocket, problem: TalkootError) -> None:
+    """Say why a connection is turned away before its welcome, then close it (1003 for a
+    binary frame, 1008 otherwise)."""
+    code = CLOSE_BAD_DATA if problem.code == "bad_frame" else CLOSE_POLICY
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect, ConnectionError):
+        await websocket.send_text(ev.error(problem.code, problem.message))
+        await websocket.close(code, problem.message[:100])
+
+
 async def _hello(websocket: WebSocket, talkoot: Talkoot) -> tuple[Principal, int]:
-    raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_SECONDS)
-    message = _parse(raw)
+    frame = await asyncio.wait_for(websocket.receive(), HELLO_TIMEOUT_SECONDS)
+    if frame["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(frame.get("code", 1000))
+    if frame.get("text") is None:
+        raise TalkootError("bad_frame", "only text frames are understood")
+    message = _parse(frame["text"])
     if message.get("type") != "hello":
         raise TalkootError("hello_first", "the first message must be a hello")
     since = message.get("since", 0)
-    if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+    whole = isinstance(since, int) and not isinstance(since, bool)
+    if not whole or not 0 <= since <= check.MAX_WHOLE_NUMBER:
         raise TalkootError("invalid", "since must be a whole number of 0 or more")
     token = message.get("token")
     return await talkoot.authenticate(token if isinstance(token, str) else None), since

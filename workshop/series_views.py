@@ -9,12 +9,13 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from workshop import validation as check
 from workshop.errors import TalkootError, invalid
 from workshop.pages import render
 from workshop.review_service import MAX_THEMES
 from workshop.security import bearer_token
 from workshop.series_service import Comparison, Series
-from workshop.views import json_body
+from workshop.views import json_body, limited_body
 
 
 def series_of(request: Request) -> Series:
@@ -30,7 +31,7 @@ def theme_count(request: Request) -> int | None:
     raw = request.query_params.get("themes")
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_THEMES:
+    if not check.ascii_digits(raw) or not 1 <= int(raw) <= MAX_THEMES:
         raise invalid(f"themes must be a whole number from 1 to {MAX_THEMES}")
     return int(raw)
 
@@ -129,9 +130,7 @@ async def create_series_form(request: Request) -> Response:
 
 async def url_encoded_form(request: Request) -> dict[str, str]:
     """A plain HTML form's fields (the standard library parses them; no multipart here)."""
-    body = await request.body()
-    if len(body) > FORM_MAX_BYTES:
-        raise TalkootError("too_large", f"the form may be at most {FORM_MAX_BYTES} bytes", 413)
+    body = await limited_body(request, FORM_MAX_BYTES, "the form")
     try:
         fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
     except ValueError:

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from workshop.validation import ascii_digits
+
 
 class SettingsError(ValueError):
     """A TALKOOT_* environment variable holds a value that cannot be used."""
@@ -60,7 +62,7 @@ def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit() or int(raw) < 1:
+    if not ascii_digits(raw.strip()) or int(raw) < 1:
         raise SettingsError(f"{name} must be a whole number of 1 or more, not {raw!r}")
     return int(raw)
 

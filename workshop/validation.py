@@ -9,6 +9,7 @@ import orjson
 from workshop.errors import TalkootError, invalid
 
 CID_MAX = 64
+MAX_WHOLE_NUMBER = 2**63 - 1  # SQLite's largest integer; bigger ones cannot be looked up
 
 
 def text_field(value: Any, name: str, max_chars: int, *, required: bool = True) -> str | None:
@@ -34,9 +35,14 @@ def note_text(value: Any, max_chars: int) -> str:
 
 
 def positive_id(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_WHOLE_NUMBER:
         raise invalid(f"{name} must be a positive whole number")
     return value
+
+
+def ascii_digits(raw: str) -> bool:
+    """Only 0-9: str.isdigit also accepts "²" and other digits that int() refuses."""
+    return raw.isascii() and raw.isdigit()
 
 
 def cid(value: Any) -> str:

@@ -31,10 +31,24 @@ def client_ip(request: Request) -> str:
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise TalkootError("too_large", f"the body may be at most {MAX_BODY_BYTES} bytes", 413)
+    raw = await limited_body(request, MAX_BODY_BYTES, "the body")
     return check.json_object(check.parse_json(raw or b"{}", "the body"))
+
+
+async def limited_body(request: Request, limit: int, what: str) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes: it is read in
+    chunks, so an oversized body is never held in memory."""
+    too_large = TalkootError("too_large", f"{what} may be at most {limit} bytes", 413)
+    declared = request.headers.get("content-length", "")
+    if check.ascii_digits(declared) and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def principal_of(request: Request) -> Principal:
