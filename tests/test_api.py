@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -80,6 +81,35 @@ def test_bad_bodies_get_json_errors(live_server):
     assert httpx.get(f"{live_server.url}/api/nothing").json()["error"]["code"] == "not_found"
 
 
+def _raw_request(live_server, head: str, body: bytes = b"") -> bytes:
+    """Send a hand-made HTTP request and return what the server answers within 5 s."""
+    with socket.create_connection(("127.0.0.1", live_server.port), timeout=5) as conn:
+        conn.sendall(head.encode() + b"\r\n" + body)
+        return conn.recv(4096)
+
+
+def test_an_oversized_body_is_refused_without_reading_it(live_server):
+    head = "POST /api/join HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    declared = _raw_request(live_server, head + "Content-Length: 1000000000\r\n")
+    assert declared.startswith(b"HTTP/1.1 413"), declared[:80]
+    chunk = b"a" * 40_000
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(2))  # no end
+    streamed = _raw_request(live_server, head + "Transfer-Encoding: chunked\r\n", chunked)
+    assert streamed.startswith(b"HTTP/1.1 413"), streamed[:80]
+    assert b'"too_large"' in declared + streamed
+
+
+def test_whole_numbers_beyond_sqlite_are_invalid_not_a_crash(live_server):
+    created = create_workshop(live_server.url)
+    person = join(live_server.url, created["code"])
+    answer = httpx.post(
+        f"{live_server.url}/api/workshops/{created['id']}/notes",
+        json={"prompt_id": 2**63, "text": "x", "cid": "c1"},
+        headers=auth(person["participant_token"]),
+    )
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, "invalid")
+
+
 def test_organiser_key_guards_creation(server_factory):
     live = server_factory(organiser_key="sekret")
     body = {"title": "T", "prompts": ["a"]}
@@ -131,6 +161,22 @@ def test_a_whole_venue_joins_from_one_address_but_code_guessing_is_stopped(serve
     assert set(guesses[30:]) == {429}
 
 
+def test_join_codes_cannot_be_guessed_on_the_join_page_or_the_qr_code_either(server_factory):
+    live = server_factory(bad_codes_per_minute_per_ip=6)
+    created = create_workshop(live.url)
+    with live.http() as http:
+        assert http.get(f"/j/{created['code']}").status_code == 200  # right codes cost nothing
+        pages = [http.get(f"/j/AAAA{n:02d}").status_code for n in range(3)]
+        codes = [http.get(f"/qr/BBBB{n:02d}.svg").status_code for n in range(3)]
+        assert pages + codes == [404] * 6
+        # Out of tries: no code is looked up now, not even the right one, so guessing on
+        # and telling 429 from 201 would find nothing.
+        assert http.get("/j/CCCC00").status_code == 429
+        assert http.get(f"/j/{created['code']}").status_code == 429
+        assert http.get(f"/qr/{created['code']}.svg").status_code == 429
+        assert http.post("/api/join", json={"code": created["code"]}).status_code == 429
+
+
 def test_notes_over_http(live_server):
     created = create_workshop(live_server.url)
     person = join(live_server.url, created["code"], name="Aino")
@@ -171,13 +217,19 @@ def test_delete_removes_everything(live_server):
     created = create_workshop(live_server.url)
     person = join(live_server.url, created["code"])
     url = f"{live_server.url}/api/workshops/{created['id']}"
+    secret = "Minulla on todettu masennus (ei kenenkään muun tietoon)"
     httpx.post(
         f"{url}/notes",
-        json={"prompt_id": created["prompts"][0]["id"], "text": "t", "cid": "1"},
+        json={"prompt_id": created["prompts"][0]["id"], "text": secret, "cid": "1"},
         headers=auth(person["participant_token"]),
     )
     assert httpx.delete(url, headers=auth(person["participant_token"])).status_code == 403
     assert httpx.delete(url, headers=auth(created["facilitator_token"])).status_code == 204
+    # Gone from the disk too: not left in freed pages nor in the write-ahead log.
+    db_path = live_server.settings.db_path
+    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+        if path.exists():
+            assert secret.encode() not in path.read_bytes(), path.name
     assert httpx.get(f"{url}/notes", headers=auth(created["facilitator_token"])).status_code == 401
     assert (
         httpx.post(f"{live_server.url}/api/join", json={"code": created["code"]}).status_code == 404

@@ -69,6 +69,7 @@ def _configure(conn: sqlite3.Connection, synchronous: str) -> None:
     conn.execute(f"pragma synchronous = {synchronous}")
     conn.execute("pragma foreign_keys = on")
     conn.execute("pragma busy_timeout = 5000")
+    conn.execute("pragma secure_delete = on")  # deleted rows are overwritten, not just unlinked
 
 
 class Database:
@@ -94,6 +95,7 @@ class Database:
         await loop.run_in_executor(self._executor, migrate, self._writer)
         self._reader = await aiosqlite.connect(self.path, isolation_level=None)
         await self._reader.execute("pragma foreign_keys = on")
+        await self._reader.execute("pragma busy_timeout = 5000")  # only scrub() ever waits
         self._reader.row_factory = sqlite3.Row
         self._writer_task = asyncio.create_task(self._write_loop(), name="talkoot-writer")
         return self
@@ -113,6 +115,16 @@ class Database:
         assert self._reader is not None, "database is not open"
         rows = await self._reader.execute_fetchall(sql, params)
         return Results(list(rows))
+
+    async def scrub(self) -> None:
+        """Copy the write-ahead log into the database file and empty it, after personal data
+        was deleted: secure_delete overwrites deleted rows in the database file, but older
+        copies of their pages stay in the -wal file until it is reused."""
+        assert self._reader is not None, "database is not open"
+        cursor = await self._reader.execute("pragma wal_checkpoint(TRUNCATE)")
+        busy = (await cursor.fetchone() or (1,))[0]
+        if busy:
+            self.log.warning("the write-ahead log could not be emptied now; it will be reused")
 
     async def write(self, fn: WriteFn[T], on_commit: Callable[[T], None] | None = None) -> T:
         """Queue fn for the writer; return its result once its transaction has committed.

@@ -20,7 +20,7 @@ from workshop.errors import TalkootError, not_found
 from workshop.models import LANGUAGES
 from workshop.prompt_templates import TEMPLATES
 from workshop.security import hash_token, normalise_code
-from workshop.views import base_url, talkoot_of
+from workshop.views import base_url, client_ip, talkoot_of
 
 
 def asset_dir(name: str) -> Path:
@@ -119,9 +119,10 @@ async def landing(request: Request) -> Response:
 
 
 async def join_page(request: Request) -> Response:
+    talkoot = talkoot_of(request)
     code = normalise_code(request.path_params.get("code", ""))
-    workshop = await store.workshop_by_code(talkoot_of(request).db, code) if code else None
-    groups = await store.groups(talkoot_of(request).db, workshop.id) if workshop else []
+    workshop = await talkoot.workshop_for_code(code, client_ip(request)) if code else None
+    groups = await store.groups(talkoot.db, workshop.id) if workshop else []
     context = {
         "code": code,
         "workshop": workshop,
@@ -167,7 +168,7 @@ async def accessibility(request: Request) -> Response:
 async def join_qr(request: Request) -> Response:
     """The join link as an SVG QR code, for a shared screen."""
     code = normalise_code(request.path_params["code"])
-    if await store.workshop_by_code(talkoot_of(request).db, code) is None:
+    if await talkoot_of(request).workshop_for_code(code, client_ip(request)) is None:
         raise not_found("workshop")
     svg = qr_svg(f"{base_url(request)}/j/{code}")
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

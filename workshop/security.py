@@ -73,6 +73,18 @@ class RateLimiter:
         self._buckets: dict[object, _Bucket] = {}
 
     def allow(self, key: object) -> bool:
+        """Take one action from the key's bucket; False (nothing taken) when it is empty."""
+        bucket = self._refilled(key)
+        if bucket.tokens < 1:
+            return False
+        bucket.tokens -= 1
+        return True
+
+    def exhausted(self, key: object) -> bool:
+        """Whether the key's bucket is empty now, without taking an action from it."""
+        return self._refilled(key).tokens < 1
+
+    def _refilled(self, key: object) -> _Bucket:
         now = self.clock()
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -83,10 +95,7 @@ class RateLimiter:
             self.burst, bucket.tokens + (now - bucket.updated) * self.refill_per_second
         )
         bucket.updated = now
-        if bucket.tokens < 1:
-            return False
-        bucket.tokens -= 1
-        return True
+        return bucket
 
     def _forget_full_buckets(self, now: float) -> None:
         """A bucket that has refilled completely holds no state worth keeping."""

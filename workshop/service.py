@@ -148,6 +148,7 @@ class Talkoot:
         self.authorize(principal, workshop_id, facilitator=True)
         await self.db.write(lambda conn: store.delete_workshop(conn, workshop_id))
         self.hub.close_workshop(workshop_id)
+        await self.db.scrub()
 
     async def workshop(self, workshop_id: str) -> Workshop:
         found = await store.get_workshop(self.db, workshop_id)
@@ -184,10 +185,8 @@ class Talkoot:
         raw_code = body.get("code")
         if not isinstance(raw_code, str) or not raw_code.strip():
             raise invalid("code is required")
-        workshop = await store.workshop_by_code(self.db, normalise_code(raw_code))
+        workshop = await self.workshop_for_code(raw_code, client_ip)
         if workshop is None:
-            if not self.bad_code_limit.allow(client_ip):
-                raise TalkootError("rate_limited", "too many wrong codes; wait a minute", 429)
             raise not_found("workshop with that code")
         name = check.text_field(body.get("name"), "name", NAME_MAX, required=False)
         group_id = await self._chosen_group(workshop.id, body.get("group_id"))
@@ -204,6 +203,18 @@ class Talkoot:
             "workshop_id": workshop.id,
             "group_id": group_id,
         }
+
+    async def workshop_for_code(self, raw_code: str, client_ip: str) -> Workshop | None:
+        """The workshop with this join code, or None. Every page and call that looks a code up
+        comes here: wrong codes count against the client's address, and once it has tried too
+        many, no code is looked up for it (else a right code would still answer and the limit
+        would not slow guessing)."""
+        if self.bad_code_limit.exhausted(client_ip):
+            raise TalkootError("rate_limited", "too many wrong codes; wait a minute", 429)
+        workshop = await store.workshop_by_code(self.db, normalise_code(raw_code))
+        if workshop is None:
+            self.bad_code_limit.allow(client_ip)  # count the wrong code
+        return workshop
 
     async def _chosen_group(self, workshop_id: str, raw: Any) -> int | None:
         if raw is None:
