@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -133,6 +134,9 @@ def test_demo_serves_a_filled_workshop(tmp_path):
         (["serve", "--port", "99999"], {}, "port must be 0-65535"),
         (["serve", "--port", "x"], {}, "not a port number"),
         (["serve"], {"TALKOOT_NOTES_PER_MINUTE": "many"}, "TALKOOT_NOTES_PER_MINUTE"),
+        (["serve"], {"TALKOOT_NOTES_PER_MINUTE": "²"}, "TALKOOT_NOTES_PER_MINUTE"),
+        (["serve", "--db", "missing/talkoot.db"], {}, "no folder missing"),
+        (["serve", "--db", "."], {}, "is a folder"),
         (["serve"], {"TALKOOT_SYNCHRONOUS": "off"}, "TALKOOT_SYNCHRONOUS"),
         (["explode"], {}, "invalid choice"),
     ],
@@ -149,6 +153,25 @@ def test_bad_flags_and_settings_exit_2_with_a_reason(tmp_path, args, env, messag
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_database_or_port_that_cannot_be_used_exits_2_and_creates_nothing(tmp_path):
+    (tmp_path / "old.db").write_text("not a database")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        for args, message in [
+            (["--db", "old.db"], "file is not a database"),
+            (["--db", "new.db", "--port", port], f"cannot listen on 127.0.0.1:{port}"),
+        ]:
+            done = subprocess.run(
+                [*TALKOOT, "serve", *args], cwd=tmp_path, capture_output=True, text=True, timeout=30
+            )
+            assert done.returncode == 2
+            assert message in done.stderr
+            assert "Traceback" not in done.stderr
+            assert "is running" not in done.stdout
+    assert not (tmp_path / "new.db").exists()
+    assert (tmp_path / "old.db").read_text() == "not a database"
 
 
 def test_serve_keeps_full_garbage_collections_rare():

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import socket
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,7 +63,37 @@ def port_number(raw: str) -> int:
 
 def settings_for(args: argparse.Namespace, default_db: Path | None = None) -> Settings:
     db = args.db or default_db
-    return Settings.from_env(**({"db_path": db} if db is not None else {}))
+    settings = Settings.from_env(**({"db_path": db} if db is not None else {}))
+    check_database(settings.db_path)
+    return settings
+
+
+def check_database(path: Path) -> None:
+    """A one-line error now for a database that cannot be opened (a missing folder, a
+    directory, a file that is not SQLite), instead of a traceback at start-up. Creates
+    nothing: a new database is made when the server starts."""
+    if path.is_dir():
+        raise SettingsError(f"the database {path} is a folder, not a file")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise SettingsError(f"cannot create the database {path}: no folder {path.parent}")
+        return
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as conn:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise SettingsError(f"cannot open the database {path}: {exc}") from None
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """Bind before saying the server runs, so a taken port is a one-line error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise SettingsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def server_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
@@ -92,6 +125,7 @@ def calm_garbage_collector() -> None:
 
 
 def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
+    sock = listening_socket(host, port)
     server = uvicorn.Server(server_config(settings, host, port))
     calm_garbage_collector()
     shown_host = f"[{host}]" if ":" in host else host
@@ -99,7 +133,7 @@ def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
     if on_ready:
         print(on_ready, flush=True)
     try:
-        server.run()
+        server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn has shut down in order, then passes Ctrl+C on
         print("Talkoot stopped.", flush=True)
         return EXIT_INTERRUPTED
