@@ -73,13 +73,27 @@ def test_markdown_is_the_default(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("", "empty"), ("name,comment\nx,y\n", 'no column "text"'), ("\x00\x01\x02" * 50, "binary")],
+    [
+        ("", "empty"),
+        ("name,comment\nx,y\n", 'no column "text"'),
+        ("\x00\x01\x02" * 50, "binary"),
+        ("text\n" + "a" * 200_000 + "\n", "not readable as CSV"),  # over csv's field limit
+    ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, body, message):
     code, _, err = _talkoot_in_process(capsys, str(_csv(tmp_path, body)), "--format", "json")
     assert code == 2
     assert message in err and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_markdown_shows_notes_as_text_never_as_markup(tmp_path, capsys):
+    hostile = ["[click](javascript:alert(1)) <img src=x onerror=alert(1)>", "# big heading"]
+    body = "text\n" + "\n".join(hostile) + "\n"  # two notes: one theme showing both
+    code, out, _ = _talkoot_in_process(capsys, str(_csv(tmp_path, body)), "--backend", "lexical")
+    assert code == 0
+    assert "- \\[click\\](javascript:alert(1)) \\<img src=x onerror=alert(1)\\>" in out
+    assert "- \\# big heading" in out
 
 
 def test_missing_file_exits_2(tmp_path, capsys):

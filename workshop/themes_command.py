@@ -94,6 +94,14 @@ def run(args: argparse.Namespace) -> int:
 def read_notes(path: Path, column: str | None) -> Notes:
     """Decode, sniff and parse a CSV from Excel or elsewhere; keep the non-blank text cells."""
     text = decode(_read_bytes(path))
+    try:
+        return _text_cells(text, column, path)
+    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB field limit
+        raise InputError(f"{path}: not readable as CSV ({exc})") from None
+
+
+def _text_cells(text: str, column: str | None, path: Path) -> Notes:
+    """The non-blank cells of the text column, with their data-row numbers."""
     reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
     header = next(reader, None)
     if not header:
@@ -208,22 +216,20 @@ def render_json(result: ThemeResult, notes: Notes) -> str:
 
 
 def render_md(result: ThemeResult, notes: Notes) -> str:
-    """A readable Markdown report: each theme with keywords and its representative notes."""
+    """A readable Markdown report: each theme with keywords and its representative notes.
+    Note text, labels and keywords are escaped: a note is data, never markup."""
+    from workshop.reports.markdown import escape
+
     lines = [f"# Themes ({len(notes.texts)} notes, {result.backend} backend)", ""]
     for number, theme in enumerate(result.themes, 1):
         lines += [
-            f"## {number}. {theme.label} ({len(theme.indices)} notes)",
+            f"## {number}. {escape(theme.label)} ({len(theme.indices)} notes)",
             "",
-            f"Keywords: {', '.join(theme.keywords)}",
+            f"Keywords: {escape(', '.join(theme.keywords))}",
             "",
         ]
-        lines += [f"- {_one_line(notes.texts[i])}" for i in theme.representatives] + [""]
+        lines += [f"- {escape(notes.texts[i])}" for i in theme.representatives] + [""]
     if result.unsorted:
         lines += [f"## Unsorted ({len(result.unsorted)} notes)", ""]
-        lines += [f"- {_one_line(notes.texts[i])}" for i in result.unsorted] + [""]
+        lines += [f"- {escape(notes.texts[i])}" for i in result.unsorted] + [""]
     return "\n".join(lines)
-
-
-def _one_line(text: str) -> str:
-    """A note on one Markdown line."""
-    return " ".join(text.split())
