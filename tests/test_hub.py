@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workshop.events import NOTE_ADDED, Event
-from workshop.hub import CLOSE_SLOW, Close, Hub
+from workshop.hub import CLOSE_TRY_AGAIN_LATER, Close, Hub
 from workshop.models import Principal
 
 FACILITATOR = Principal("w1", "facilitator")
@@ -46,7 +46,7 @@ async def test_a_slow_subscriber_is_closed_and_the_others_keep_receiving():
     for seq in range(1, 20):
         hub.publish([note_event(seq)])
         drain(fast) if seq % 2 else None
-    assert drain(slow) == [Close(CLOSE_SLOW, "too slow: reconnect and replay")]
+    assert drain(slow) == [Close(CLOSE_TRY_AGAIN_LATER, "too slow: reconnect and replay")]
     hub.publish([note_event(20)])
     assert drain(slow) == []
     assert [e.seq for e in drain(fast)][-1] == 20

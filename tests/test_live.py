@@ -361,20 +361,44 @@ async def test_deleting_a_workshop_closes_its_connections(live_server, workshop)
     assert gone.status_code == 401
 
 
-async def test_notes_per_minute_are_limited(server_factory):
-    live = server_factory(notes_per_minute=3)
+async def test_notes_posted_and_edited_per_minute_are_limited(server_factory):
+    live = server_factory(notes_per_minute=4)
     created = create_workshop(live.url)
     person = join(live.url, created["code"])
     client = await connect(live.ws_url, person["participant_token"])
     try:
-        answers = [
-            await client.command("note.add", prompt_id=created["prompts"][0]["id"], text=f"n{i}")
-            for i in range(4)
-        ]
-        assert [a["type"] for a in answers] == ["ack", "ack", "ack", "error"]
+        prompt = created["prompts"][0]["id"]
+        posted = [await client.command("note.add", prompt_id=prompt, text=f"n{i}") for i in (1, 2)]
+        note_id = posted[0]["note"]["id"]
+        edits = [await client.command("note.edit", note_id=note_id, text=f"e{i}") for i in (1, 2)]
+        answers = [*posted, *edits, await client.command("note.edit", note_id=note_id, text="x")]
+        assert [a["type"] for a in answers] == ["ack", "ack", "ack", "ack", "error"]
         assert answers[-1]["code"] == "rate_limited"
+        late = await client.command("note.add", prompt_id=prompt, text="n3")
+        assert late["code"] == "rate_limited"
     finally:
         await client.close()
+
+
+async def test_one_token_may_hold_only_a_few_connections(live_server, workshop, monkeypatch):
+    monkeypatch.setattr("workshop.live.MAX_CONNECTIONS_PER_TOKEN", 2)  # the server is in-process
+    token = workshop["people"]["aino"]["participant_token"]
+    first, second = [await connect(live_server.ws_url, token) for _ in range(2)]
+    try:
+        async with websockets.connect(live_server.ws_url) as third:
+            await third.send(json.dumps({"type": "hello", "token": token, "since": 0}))
+            assert json.loads(await third.recv())["code"] == "too_many_connections"
+            with pytest.raises(ConnectionClosed) as closed:
+                await third.recv()
+            assert closed.value.rcvd.code == 1013  # try again later: the client reconnects
+        other = await connect(live_server.ws_url, workshop["people"]["bertil"]["participant_token"])
+        await other.close()
+        await second.close()
+        await asyncio.sleep(0.2)  # the server notices the close
+        again = await connect(live_server.ws_url, token)
+        await again.close()
+    finally:
+        await first.close()
 
 
 async def test_presence_counts_people_per_group(live_server, workshop):

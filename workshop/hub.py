@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from workshop.events import Event
 from workshop.models import Principal
 
-CLOSE_SLOW = 1013
+CLOSE_TRY_AGAIN_LATER = 1013  # a slow client, or one connection too many
 CLOSE_GONE = 4404  # the workshop was deleted
 
 
@@ -44,7 +44,7 @@ class Subscription:
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
-            self.close(Close(CLOSE_SLOW, "too slow: reconnect and replay"))
+            self.close(Close(CLOSE_TRY_AGAIN_LATER, "too slow: reconnect and replay"))
 
     def close(self, close: Close) -> None:
         self.closing = True
@@ -60,8 +60,8 @@ class _Room:
     facilitators: set[Subscription] = field(default_factory=set)
     groups: dict[int, set[Subscription]] = field(default_factory=lambda: defaultdict(set))
 
-    def members(self, subscription: Subscription) -> set[Subscription]:
-        viewer = subscription.viewer
+    def members(self, viewer: Principal) -> set[Subscription]:
+        """The set this viewer's subscriptions belong to: the facilitators or their group."""
         return self.facilitators if viewer.group_id is None else self.groups[viewer.group_id]
 
     def everyone(self) -> Iterator[Subscription]:
@@ -90,16 +90,23 @@ class Hub:
     def subscribe(self, workshop_id: str, viewer: Principal) -> Subscription:
         subscription = Subscription(workshop_id, viewer, asyncio.Queue(self.queue_size))
         room = self._rooms.setdefault(workshop_id, _Room())
-        room.members(subscription).add(subscription)
+        room.members(viewer).add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         room = self._rooms.get(subscription.workshop_id)
         if room is None:
             return
-        room.members(subscription).discard(subscription)
+        room.members(subscription.viewer).discard(subscription)
         if room.is_empty():
             del self._rooms[subscription.workshop_id]
+
+    def connections(self, viewer: Principal) -> int:
+        """How many connections this viewer's token has open now."""
+        room = self._rooms.get(viewer.workshop_id)
+        if room is None:
+            return 0
+        return sum(s.viewer.actor == viewer.actor for s in room.members(viewer))
 
     def publish(self, events: list[Event]) -> None:
         for event in events:

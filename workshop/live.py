@@ -22,7 +22,7 @@ from workshop import store
 from workshop import validation as check
 from workshop.commands import CommandResult
 from workshop.errors import TalkootError
-from workshop.hub import Close, Subscription
+from workshop.hub import CLOSE_TRY_AGAIN_LATER, Close, Subscription
 from workshop.models import Principal
 from workshop.review_service import Review
 from workshop.security import RateLimiter
@@ -35,6 +35,10 @@ MAX_FRAME_CHARS = 64 * 1024
 CLOSE_POLICY = 1008
 CLOSE_BAD_DATA = 1003
 CLOSE_CRASH = 1011
+_REFUSAL_CLOSE_CODES = {"bad_frame": CLOSE_BAD_DATA, "too_many_connections": CLOSE_TRY_AGAIN_LATER}
+# Tabs and screens one person or the facilitator may keep open; each holds a queue of up to
+# 1,000 messages, so without a limit one token could make the server hold any number.
+MAX_CONNECTIONS_PER_TOKEN = 10
 
 Handler = Callable[[Principal, dict[str, Any]], Awaitable[CommandResult]]
 
@@ -96,14 +100,18 @@ async def live_endpoint(websocket: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
+    if talkoot.hub.connections(principal) >= MAX_CONNECTIONS_PER_TOKEN:
+        busy = f"at most {MAX_CONNECTIONS_PER_TOKEN} connections per token; try again later"
+        await _refuse(websocket, TalkootError("too_many_connections", busy))
+        return
     commands = websocket.app.state.commands
     await LiveConnection(websocket, talkoot, commands, principal).run(since)
 
 
 async def _refuse(websocket: WebSocket, problem: TalkootError) -> None:
-    """Say why a connection is turned away before its welcome, then close it (1003 for a
-    binary frame, 1008 otherwise)."""
-    code = CLOSE_BAD_DATA if problem.code == "bad_frame" else CLOSE_POLICY
+    """Say why a connection is turned away before its welcome, then close it: 1003 for a
+    binary frame, 1013 (try again later) for one connection too many, else 1008 (for good)."""
+    code = _REFUSAL_CLOSE_CODES.get(problem.code, CLOSE_POLICY)
     with contextlib.suppress(RuntimeError, WebSocketDisconnect, ConnectionError):
         await websocket.send_text(ev.error(problem.code, problem.message))
         await websocket.close(code, problem.message[:100])

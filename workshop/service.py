@@ -274,8 +274,7 @@ class Talkoot:
         cid = check.cid(body.get("cid"))
         prompt_id = check.positive_id(body.get("prompt_id"), "prompt_id")
         text = check.note_text(body.get("text"), self.settings.note_max_chars)
-        if not self.note_limit.allow(principal.participant_id):
-            raise TalkootError("rate_limited", "too many notes in a minute; slow down", 429)
+        self._count_note_write(principal)
         return await self.run(principal, cid, commands.add_note(principal, prompt_id, text))
 
     async def edit_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
@@ -284,7 +283,13 @@ class Talkoot:
         cid = check.cid(body.get("cid"))
         note_id = check.positive_id(body.get("note_id"), "note_id")
         text = check.note_text(body.get("text"), self.settings.note_max_chars)
+        self._count_note_write(principal)
         return await self.run(principal, cid, commands.edit_note(principal, note_id, text))
+
+    def _count_note_write(self, principal: Principal) -> None:
+        """Posting and editing share one per-participant limit: each is a row in the log."""
+        if not self.note_limit.allow(principal.participant_id):
+            raise TalkootError("rate_limited", "too many notes in a minute; slow down", 429)
 
     async def delete_note(
         self, principal: Principal, body: dict[str, Any]
