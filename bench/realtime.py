@@ -805,7 +805,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--groups", type=int, default=100, help="at most 100 (a workshop's limit)")
-    parser.add_argument("--facilitators", type=int, default=5, help="dashboards, at least 1")
+    parser.add_argument("--facilitators", type=int, default=5, help="dashboards, 1 to 10")
     parser.add_argument("--rate", type=float, default=100, help="notes a second, steady phase")
     parser.add_argument("--duration", type=float, default=20, help="seconds of steady load")
     parser.add_argument("--phase-rounds", type=int, default=10)
