@@ -1,6 +1,6 @@
 // The participant's board: prompts, a note form per prompt, the group's notes, live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createVote }, { el, confirmedTwice }] = await Promise.all([
+const [{ t, plural, errorText, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createVote }, { el, setAttr, confirmedTwice, keepFocus }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["vote.js"]),
@@ -16,6 +16,7 @@ const state = {
   me: null,
   groupId: null,
   title: "",
+  language: "", // the workshop's, which the title and prompts are in
   code: "",
   phase: null,
   locked: false,
@@ -26,7 +27,7 @@ const state = {
   notes: new Map(),
   ended: false,
 };
-const ui = { sections: new Map(), items: new Map(), editing: null, confirming: null, renderQueued: false };
+const ui = { sections: new Map(), items: new Map(), editing: null, confirming: null, renderQueued: false, offline: false };
 
 const auth = storage.get(`talkoot:participant:${workshopId}`);
 let live = null;
@@ -71,7 +72,7 @@ function buildPrompts() {
     const list = el("ul", { class: "notes" });
     const empty = el("p", { class: "muted empty" }, t("no_notes"));
     const section = el("section", { class: "prompt", "aria-labelledby": `${base}-heading`, "data-prompt-id": prompt.id },
-      el("h2", { id: `${base}-heading` }, prompt.text), list, empty, form);
+      el("h2", { id: `${base}-heading`, tabindex: -1, lang: state.language || null }, prompt.text), list, empty, form);
     container.append(section);
     const parts = { section, list, empty, form, textarea, counter, button, lockedHint, error };
     ui.sections.set(prompt.id, parts);
@@ -88,6 +89,7 @@ function buildPrompts() {
 
 function renderHeader() {
   $("workshop-title").textContent = state.title;
+  $("workshop-title").lang = state.language;
   document.title = `${state.title} – Talkoot`;
   const line = $("group-line");
   line.textContent = t("your_group", { group: groupName(state.groupId) });
@@ -104,12 +106,13 @@ function renderPhase() {
 function renderLocked() {
   $("locked-banner").hidden = !state.locked || state.ended;
   for (const parts of ui.sections.values()) {
-    parts.button.disabled = state.locked || state.ended;
+    // aria-disabled, not disabled: a focused Post button keeps the focus when posting pauses.
+    setAttr(parts.button, "aria-disabled", state.locked || state.ended ? "true" : null);
     parts.lockedHint.hidden = !state.locked;
     // A hidden element referenced by aria-describedby would still be read: refer to it only when shown.
-    const base = `p${parts.section.dataset.promptId}`;
-    parts.textarea.setAttribute("aria-describedby",
-      `${base}-count${state.locked ? ` ${base}-locked` : ""} ${base}-error`);
+    const hint = state.locked ? parts.lockedHint.id : null;
+    parts.textarea.setAttribute("aria-describedby", [parts.counter.id, hint, parts.error.id].filter(Boolean).join(" "));
+    setAttr(parts.button, "aria-describedby", hint);
   }
 }
 
@@ -134,8 +137,8 @@ function writeCache() {
   clearTimeout(cacheTimer);
   cacheTimer = 0;
   if (!cacheKey || state.ended || !state.prompts.length) return;
-  const { me, groupId, title, code, phase, locked, shared, timer, prompts } = state;
-  storage.set(cacheKey, { me, groupId, title, code, phase, locked, shared, timer, prompts,
+  const { me, groupId, title, language, code, phase, locked, shared, timer, prompts } = state;
+  storage.set(cacheKey, { me, groupId, title, language, code, phase, locked, shared, timer, prompts,
     groups: [...state.groups], notes: [...state.notes.values()] });
 }
 
@@ -288,7 +291,8 @@ function removeNote(note) {
 function post(promptId, parts) {
   const text = parts.textarea.value.trim();
   hideError(parts.error);
-  if (state.locked || state.ended) return;
+  if (state.ended) return;
+  if (state.locked) return say(t("posting_locked"));
   if (!text) return showFormError(parts, t("err.empty"));
   if (text.length > MAX_CHARS) return showFormError(parts, t("err.too_long"));
   live.send("note.add", { prompt_id: promptId, text });
@@ -365,7 +369,8 @@ function upsert(note) {
 }
 
 // Dots, actions and the published summary (static/vote.js).
-const vote = createVote({ live: () => live, t, plural, formatDate, el, say, workshopId, token: auth?.participant_token });
+const vote = createVote({ live: () => live, t, plural, formatDate, el, say, workshopId,
+  token: auth?.participant_token, viewUrl: assets["vote_view.js"] });
 
 const handlers = {
   welcome(msg, since) {
@@ -380,7 +385,7 @@ const handlers = {
       ui.holdRender = true; // keep showing the old list until the replay is complete
     }
     Object.assign(state, {
-      me: msg.participant_id, groupId: msg.group_id, title: w.title, code: w.code, phase: w.phase,
+      me: msg.participant_id, groupId: msg.group_id, title: w.title, language: w.language, code: w.code, phase: w.phase,
       locked: w.locked, shared: w.shared, timer: w.timer,
     });
     state.groups = new Map(w.groups.map((g) => [g.id, g.name]));
@@ -433,6 +438,7 @@ const handlers = {
         state.locked = msg.locked;
         renderLocked();
         if (!state.locked) live.resume();
+        if (!replayed) say(t(state.locked ? "posting_locked" : "posting_open"));
         break;
       default:
         return;
@@ -452,9 +458,9 @@ const handlers = {
     if (vote.handles(entry)) return vote.error(msg, entry);
     const promptId = entry.prompt_id ?? state.notes.get(entry.note_id)?.prompt_id;
     const parts = ui.sections.get(promptId);
-    const known = ["too_long", "empty", "locked", "rate_limited", "forbidden", "not_found"];
-    const message = t(`err.${known.includes(msg.code) ? msg.code : "other"}`);
+    const message = errorText(msg.code, "err.other");
     if (parts) { parts.error.textContent = message; parts.error.hidden = false; }
+    say(message); // the error line is no live region
     scheduleRender();
     if (msg.code === "locked") return "hold";
     if (msg.code === "rate_limited") return "later";
@@ -474,6 +480,9 @@ const handlers = {
     if (state.ended) return;
     setConnection(kind === "open" ? "open" : kind === "connecting" ? "connecting" : "offline");
     root.classList.toggle("is-offline", kind !== "open");
+    // The offline banner goes in silence: say it (not on the first connection).
+    if (kind === "offline") ui.offline = true;
+    else if (kind === "open" && ui.offline) { ui.offline = false; say(t("connection_restored")); }
   },
   closed(code) {
     state.ended = true;
@@ -497,6 +506,7 @@ if (!auth || !auth.participant_token) {
     handlers,
   });
   loadCache();
+  keepFocus(root, "#summary-view, #vote-view, section.prompt");
   addEventListener("pagehide", writeCache);
   live.start();
   setInterval(tickTimer, 250);

@@ -1,6 +1,6 @@
 // The landing page: create a workshop (POST /api/workshops), or go to the join page by code.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, readJson }, { setError, clearErrors, normaliseCode }] = await Promise.all([
+const [{ t, readJson, errorText }, { setError, clearErrors, normaliseCode }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["forms.js"]),
 ]);
@@ -11,7 +11,7 @@ const MAX_PROMPTS = 20;
 const form = $("create-form");
 const list = $("prompt-list");
 let rowCounter = 0;
-let edited = false;
+let edited = false; // the list holds prompts the user typed or changed
 
 // ---- join by code ------------------------------------------------------------------------
 
@@ -96,17 +96,21 @@ function templateTexts() {
   return templates[source()]?.[language()] || [];
 }
 
+// Per source, the prompts the user typed or changed, kept while another source is shown: going
+// back to it brings them back. The focus stays on the radio button (arrow keys move through them).
+const drafts = new Map();
+let shownSource = source();
 for (const radio of form.querySelectorAll('input[name="prompt-source"]')) {
   radio.addEventListener("change", () => {
-    if (source() !== "own") setPrompts(templateTexts());
-    else if (!edited) {
-      setPrompts([]);
-      promptInputs()[0].focus();
-    }
+    if (edited) drafts.set(shownSource, promptInputs().map((input) => input.value));
+    shownSource = source();
+    const draft = drafts.get(shownSource);
+    setPrompts(draft || templateTexts());
+    edited = Boolean(draft);
   });
 }
 $("language").addEventListener("change", () => {
-  if (source() !== "own" && !edited) setPrompts(templateTexts());
+  if (!edited) setPrompts(templateTexts());
 });
 $("add-prompt").addEventListener("click", () => {
   edited = true;
@@ -176,16 +180,18 @@ function formError(message) {
   return box;
 }
 
-function serverFieldError(message) {
-  const text = String(message || "");
-  if (/^title/i.test(text)) return setError($("title"), "title-error", t("err_title"));
-  if (/prompt/i.test(text)) return setError(promptInputs()[0], "prompts-error", `${t("err_prompts")} (${text})`);
-  if (/group/i.test(text)) {
-    return groupMode() === "names"
-      ? setError($("group-names"), "group-names-error", text)
-      : setError($("group-count"), "group-count-error", t("err_group_count"));
+/** A 400: its (English) message names the field, which is all it is read for; what is shown
+ *  comes from the page, chosen by the error code. */
+function serverFieldError({ code, message } = {}) {
+  const about = String(message || "");
+  const tooLong = code === "too_long";
+  if (/^title/i.test(about)) return setError($("title"), "title-error", t(tooLong ? "err_title_long" : "err_title"));
+  if (/prompt/i.test(about)) return setError(promptInputs()[0], "prompts-error", t(tooLong ? "err_prompt_long" : "err_prompts_server"));
+  if (/group/i.test(about) && groupMode() === "names") {
+    return setError($("group-names"), "group-names-error", t(tooLong ? "err_group_name_long" : "err_groups_server"));
   }
-  return formError(`${t("err_server")} (${text})`);
+  if (/group/i.test(about)) return setError($("group-count"), "group-count-error", t("err_groups_server"));
+  return formError(t("err_server"));
 }
 
 let busy = false;
@@ -227,10 +233,10 @@ form.addEventListener("submit", async (event) => {
       return;
     }
     if (response.status === 400) {
-      serverFieldError(answer.error?.message).focus();
+      serverFieldError(answer.error).focus();
       return;
     }
-    formError(t("err_server")).focus();
+    formError(errorText(answer.error?.code, "err_server")).focus();
   } finally {
     busy = false;
     submit.textContent = label;

@@ -1,6 +1,6 @@
 // The facilitator's dashboard: steer the workshop and watch every group's notes live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, readJson, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createReview }, { el, confirmedTwice }] = await Promise.all([
+const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createReview }, { el, confirmedTwice }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["review.js"]),
@@ -144,7 +144,7 @@ function renderNotes() {
 
 // ---- themes, votes, actions and the summary (static/review.js) ----------------------------
 
-const review = createReview({ send: (type, fields) => live.send(type, fields), notes: state.notes, t, plural, formatDate, el, confirmedTwice });
+const review = createReview({ send: (type, fields) => live.send(type, fields), notes: state.notes, t, plural, errorText, formatDate, el, confirmedTwice });
 
 // ---- protocol ----------------------------------------------------------------------------
 
@@ -210,7 +210,7 @@ const live = new LiveClient({
     },
     error(msg, entry) {
       if (review.handles(entry)) return review.error(msg, entry);
-      if (entry) showError(t("err_command", { message: msg.message }));
+      if (entry) showError(errorText(msg.code, "err.command"));
       renderControls(); // undo an optimistic checkbox
       return msg.code === "rate_limited" ? "later" : undefined;
     },

@@ -14,6 +14,26 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
+/** Set an attribute, or remove it when `value` is null. */
+export function setAttr(node, name, value) {
+  if (value === null) node.removeAttribute(name); else node.setAttribute(name, value);
+}
+
+/** When a re-render in `root` hides or removes the focused element, focus the heading (tabindex=-1)
+ *  of its region (a `regions` element) if still shown, else of the first one shown: not <body>. */
+export function keepFocus(root, regions) {
+  const shown = (node) => node?.isConnected && node.getClientRects().length > 0;
+  let last = null;
+  let region = null;
+  document.addEventListener("focusin", (event) => { last = event.target; region = last.closest(regions); });
+  new MutationObserver(() => {
+    const active = document.activeElement;
+    if (!last || shown(last) || (active !== document.body && active !== last)) return;
+    const next = [region, ...root.querySelectorAll(regions)].find(shown);
+    if (next) document.getElementById(next.getAttribute("aria-labelledby"))?.focus();
+  }).observe(root, { subtree: true, childList: true, attributeFilter: ["hidden"] });
+}
+
 /** Destructive buttons ask twice: the first press arms `ui.confirming` for 5 s (re-rendering
  *  so the button reads "Really delete?"), a second press within that time confirms. */
 export function confirmedTwice(ui, id, rerender) {

@@ -21,6 +21,19 @@ export function plural(key, n, params = {}) {
   return fill(n === 1 ? forms[0] : forms[1], { n, ...params });
 }
 
+/** The page's text for a server error code, else the fallback's: the server's message is English. */
+export function errorText(code, fallback) {
+  return t(typeof strings[`err.${code}`] === "string" ? `err.${code}` : fallback);
+}
+
+/** A YYYY-MM-DD date in the page's language; read as a local date (as UTC, it would be a day
+ *  early west of Greenwich). */
+export function formatDate(iso) {
+  const [y, m, d] = String(iso).split("-").map(Number);
+  if (!d) return iso;
+  return new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "medium" }).format(new Date(y, m - 1, d));
+}
+
 /** A countdown as m:ss, or h:mm:ss from an hour up. */
 export function formatTime(seconds) {
   const s = Math.max(0, seconds);

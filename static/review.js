@@ -31,7 +31,7 @@ export function rebuild(container, children) {
   }
 }
 
-export function createReview({ send, notes, t, plural, formatDate, el, confirmedTwice }) {
+export function createReview({ send, notes, t, plural, errorText, formatDate, el, confirmedTwice }) {
   const $ = (id) => document.getElementById(id);
   const s = {
     phase: null, prompts: new Map(), groups: new Map(), dots: 3, actionsAllowed: false, published: false,
@@ -120,7 +120,7 @@ export function createReview({ send, notes, t, plural, formatDate, el, confirmed
 
   function error(msg, entry) {
     if (entry?.type === "themes.run") finishRun(entry.cid, false);
-    showError(t("err_command", { message: msg.message }));
+    showError(errorText(msg.code, "err.command"));
     schedule(); // undo optimistic checkboxes
     return msg.code === "rate_limited" ? "later" : undefined;
   }
@@ -431,7 +431,7 @@ export function createReview({ send, notes, t, plural, formatDate, el, confirmed
   function describeAction(action) {
     let text = action.what;
     if (action.owner) text += ` – ${action.owner}`;
-    if (action.due) text += ` (${t("by_date", { date: action.due })})`;
+    if (action.due) text += ` (${t("by_date", { date: formatDate(action.due) })})`;
     return text;
   }
 

@@ -1,14 +1,17 @@
 """What the browser tests share: a phone's settings, pages that fail a test on any uncaught
-script error or Content-Security-Policy violation, and a workshop ready for voting."""
+script error or Content-Security-Policy violation, a participant's board, and a workshop ready
+for voting."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.conftest import LiveServer
 from tests.helpers import create_workshop, join, sync_command, sync_hello
@@ -45,6 +48,53 @@ def open_page(context: BrowserContext, url: str) -> Page:
     )
     page.goto(url)
     return page
+
+
+def board_for(
+    context: BrowserContext, base_url: str, joined: dict[str, Any], lang: str = "en"
+) -> Page:
+    """Open the board of a participant who joined through the API (the token put in storage)."""
+    stored = {
+        key: joined[key]
+        for key in ("participant_token", "participant_id", "group_id", "workshop_id")
+    }
+    key = f"talkoot:participant:{joined['workshop_id']}"
+    context.add_init_script(
+        f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(stored))});"
+    )
+    page = open_page(context, f"{base_url}/w/{joined['workshop_id']}?lang={lang}")
+    expect_connected(page)
+    return page
+
+
+def expect_connected(page: Page) -> None:
+    expect(page.locator("#phase-name")).not_to_have_text("…")
+    expect(page.locator("#connection")).to_be_empty()
+
+
+def prompt_section(page: Page, prompt: str) -> Locator:
+    return page.locator("section.prompt").filter(
+        has=page.get_by_role("heading", name=prompt, exact=True)
+    )
+
+
+def post(page: Page, prompt: str, text: str, tap: bool = False) -> None:
+    section = prompt_section(page, prompt)
+    section.get_by_label("Your note").fill(text)
+    button = section.get_by_role("button", name="Post")
+    button.tap() if tap else button.click()
+
+
+def board_note(page: Page, text: str) -> Locator:
+    return page.locator("li.note").filter(
+        has=page.locator(".note-text", has_text=re.compile(f"^{re.escape(text)}$"))
+    )
+
+
+def send_as(server: LiveServer, token: str, kind: str, **fields: Any) -> dict[str, Any]:
+    """One command over a WebSocket of its own, as a facilitator or participant elsewhere would."""
+    with sync_hello(server.ws_url, token) as ws:
+        return sync_command(ws, kind, **fields)
 
 
 def workshop_in_vote_phase(server: LiveServer) -> tuple[dict[str, Any], dict[str, Any]]:

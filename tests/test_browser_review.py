@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 # no_script_errors is an autouse fixture: importing it is what makes it apply here.
-from tests.browser import PHONE, NewContext, no_script_errors, open_page  # noqa: F401
+from tests.browser import PHONE, NewContext, board_for, no_script_errors, open_page  # noqa: F401
 from tests.conftest import LiveServer
 from tests.helpers import connect, create_workshop, join, new_cid
 
@@ -96,20 +96,6 @@ def dashboard(context: BrowserContext, url: str, workshop: dict[str, Any]) -> Pa
     page = open_page(
         context, f"{url}/d/{workshop['id']}?token={workshop['facilitator_token']}&lang=en"
     )
-    expect(page.locator("#connection")).to_be_empty()
-    return page
-
-
-def board_for(context: BrowserContext, url: str, joined: dict[str, Any]) -> Page:
-    stored = {
-        k: joined[k] for k in ("participant_token", "participant_id", "group_id", "workshop_id")
-    }
-    key = f"talkoot:participant:{joined['workshop_id']}"
-    context.add_init_script(
-        f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(stored))});"
-    )
-    page = open_page(context, f"{url}/w/{joined['workshop_id']}?lang=en")
-    expect(page.locator("#phase-name")).not_to_have_text("…")
     expect(page.locator("#connection")).to_be_empty()
     return page
 

@@ -20,9 +20,14 @@ from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute, e
 from tests.browser import (  # noqa: F401
     PHONE,
     NewContext,
+    board_for,
+    board_note,
     dots_stored,
+    expect_connected,
     no_script_errors,
     open_page,
+    post,
+    prompt_section,
     workshop_in_vote_phase,
 )
 from tests.conftest import LiveServer
@@ -31,45 +36,6 @@ from tests.helpers import create_workshop, join
 pytestmark = pytest.mark.browser
 
 expect.set_options(timeout=5000)
-
-
-def board_for(context: BrowserContext, base_url: str, joined: dict[str, Any]) -> Page:
-    """Open the board of a participant who joined through the API (the token put in storage)."""
-    stored = {
-        key: joined[key]
-        for key in ("participant_token", "participant_id", "group_id", "workshop_id")
-    }
-    key = f"talkoot:participant:{joined['workshop_id']}"
-    context.add_init_script(
-        f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(stored))});"
-    )
-    page = open_page(context, f"{base_url}/w/{joined['workshop_id']}?lang=en")
-    expect_connected(page)
-    return page
-
-
-def expect_connected(page: Page) -> None:
-    expect(page.locator("#phase-name")).not_to_have_text("…")
-    expect(page.locator("#connection")).to_be_empty()
-
-
-def prompt_section(page: Page, prompt: str) -> Locator:
-    return page.locator("section.prompt").filter(
-        has=page.get_by_role("heading", name=prompt, exact=True)
-    )
-
-
-def post(page: Page, prompt: str, text: str, tap: bool = False) -> None:
-    section = prompt_section(page, prompt)
-    section.get_by_label("Your note").fill(text)
-    button = section.get_by_role("button", name="Post")
-    button.tap() if tap else button.click()
-
-
-def board_note(page: Page, text: str) -> Locator:
-    return page.locator("li.note").filter(
-        has=page.locator(".note-text", has_text=re.compile(f"^{re.escape(text)}$"))
-    )
 
 
 def dash_column(page: Page, prompt_id: int, group_id: int) -> Locator:

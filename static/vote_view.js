@@ -1,0 +1,87 @@
+// The participant's vote view, imported by vote.js when the vote phase first comes: the themes
+// of each prompt with their dots, the participant's own dots, and actions when allowed.
+
+/** Returns the function that draws the view from the vote state `s` (owned by vote.js). */
+export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, outbox, schedule }) {
+  function render() {
+    const casts = outbox("vote.cast");
+    const retracts = outbox("vote.retract");
+    const sections = s.prompts.map((prompt) => {
+      const themes = [...s.themes.values()].filter((th) => th.prompt_id === prompt.id);
+      const spent = themes.reduce((sum, th) => sum + (s.mine.get(th.id) || 0), 0)
+        + casts.filter((e) => promptOf(e.theme_id) === prompt.id).length
+        - retracts.filter((e) => promptOf(e.theme_id) === prompt.id).length;
+      const left = Math.max(0, s.dots - spent);
+      const list = el("ul", { class: "vote-themes" }, ...themes.map((th) => themeItem(th, left, casts, retracts)));
+      return el("section", { class: "prompt vote-prompt", "aria-labelledby": `vp${prompt.id}` },
+        el("h3", { id: `vp${prompt.id}`, lang: s.language || null }, prompt.text),
+        el("p", { class: "dots-left", "data-prompt-id": prompt.id }, t("dots_left", { left, total: s.dots })),
+        themes.length ? list : el("p", { class: "muted" }, t("no_themes")));
+    });
+    const box = document.getElementById("vote-prompts");
+    const active = box.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    const values = new Map([...box.querySelectorAll("input[data-key]")].map((i) => [i.dataset.key, i.value]));
+    const open = new Set([...box.querySelectorAll("details[open]")].map((d) => d.dataset.key));
+    box.replaceChildren(...sections);
+    for (const node of box.querySelectorAll("[data-key]")) {
+      if (values.has(node.dataset.key)) node.value = values.get(node.dataset.key);
+      if (open.has(node.dataset.key)) node.open = true;
+    }
+    if (active) box.querySelector(`[data-key="${active}"]`)?.focus();
+  }
+
+  function themeItem(th, left, casts, retracts) {
+    const id = `vt${th.id}`;
+    const mine = (s.mine.get(th.id) || 0) + casts.filter((e) => e.theme_id === th.id).length
+      - retracts.filter((e) => e.theme_id === th.id).length;
+    const add = el("button", { type: "button", class: "dot-button", "data-key": `add-${th.id}`, "aria-describedby": id,
+      "aria-disabled": left <= 0 ? "true" : null,
+      onclick: () => (left > 0 ? live().send("vote.cast", { theme_id: th.id }) && schedule() : showError(t("err.no_dots_left"))) }, t("add_dot"));
+    const remove = el("button", { type: "button", class: "dot-button secondary", "data-key": `remove-${th.id}`, "aria-describedby": id,
+      "aria-disabled": mine <= 0 ? "true" : null,
+      onclick: () => { if (mine > 0) { live().send("vote.retract", { theme_id: th.id }); schedule(); } } }, t("remove_dot"));
+    const item = el("li", { class: "vote-theme", "data-theme-id": th.id },
+      el("h4", { id }, th.label),
+      th.keywords?.length ? el("p", { class: "muted" }, th.keywords.join(", ")) : null,
+      el("p", { class: "note-meta" }, plural("theme_notes", th.note_ids.length), " · ",
+        el("strong", { class: "my-dots" }, t("your_dots", { n: mine }))),
+      el("div", { class: "dot-buttons" }, add, remove));
+    const actions = [...s.actions.values()].filter((a) => a.theme_id === th.id);
+    if (actions.length) {
+      item.append(el("ul", { class: "action-list", "aria-label": t("actions") }, ...actions.map(actionItem)));
+    }
+    if (s.actionsAllowed) item.append(actionForm(th));
+    return item;
+  }
+
+  function actionItem(a) {
+    const id = `va-item-${a.id}`;
+    const text = a.what + (a.owner ? ` – ${a.owner}` : "") + (a.due ? ` (${t("by_date", { date: formatDate(a.due) })})` : "");
+    const remove = a.participant_id === s.me
+      ? el("button", { type: "button", class: "small secondary", "data-key": `${id}-remove`, "aria-describedby": id,
+        onclick: () => live().send("action.delete", { action_id: a.id }) }, t("remove"))
+      : null;
+    return el("li", {}, el("span", { id }, text), remove ? " " : null, remove);
+  }
+
+  function actionForm(th) {
+    const base = `va${th.id}`;
+    const field = (name, props = {}) => el("input", { id: `${base}-${name}`, "data-key": `${base}-${name}`, ...props });
+    const what = field("what", { maxLength: 300, required: true });
+    const owner = field("owner", { maxLength: 120 });
+    const due = field("due", { type: "date" });
+    const form = el("form", { class: "action-form", novalidate: true },
+      el("label", { for: what.id }, t("what")), what, el("label", { for: owner.id }, t("owner")), owner,
+      el("label", { for: due.id }, t("due")), due, el("button", { type: "submit" }, t("add_action")));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!what.value.trim()) { what.setAttribute("aria-invalid", "true"); what.focus(); return; }
+      live().send("action.add", { theme_id: th.id, what: what.value.trim(),
+        ...(owner.value.trim() ? { owner: owner.value.trim() } : {}), ...(due.value ? { due: due.value } : {}) });
+      what.value = owner.value = due.value = "";
+    });
+    return el("details", { class: "add-action", "data-key": `${base}-open` }, el("summary", {}, t("add_action")), form);
+  }
+
+  return render;
+}
