@@ -66,19 +66,6 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     }
   }
 
-  function replaceThemes(msg) {
-    const keep = new Set(msg.themes.map((theme) => theme.id));
-    const scope = msg.group_id ?? null;
-    for (const theme of [...s.themes.values()]) {
-      if (theme.prompt_id !== msg.prompt_id || keep.has(theme.id)) continue;
-      const hasActions = [...s.actions.values()].some((a) => a.theme_id === theme.id);
-      // A run for all groups also drops the untouched themes of single groups.
-      const untouched = !theme.edited && !s.totals.get(theme.id) && !hasActions;
-      if ((theme.group_id ?? null) === scope || (scope === null && untouched)) dropTheme(theme.id);
-    }
-    for (const theme of msg.themes) upsertTheme(theme);
-  }
-
   function welcome(msg, since) {
     const w = msg.workshop;
     if (since === 0) {
@@ -95,7 +82,8 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
   function event(msg) {
     switch (msg.type) {
       case "phase.changed": s.phase = msg.phase; break;
-      case "themes.replaced": replaceThemes(msg); break;
+      // Every theme a re-run deletes comes as its own theme.removed first.
+      case "themes.replaced": msg.themes.forEach(upsertTheme); break;
       case "theme.updated": upsertTheme(msg.theme); break;
       case "theme.removed": dropTheme(msg.theme_id, msg.into_id); break;
       case "votes.changed": s.totals.set(msg.theme_id, msg.votes); break;

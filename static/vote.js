@@ -44,15 +44,9 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
     switch (msg.type) {
       case "phase.changed": s.phase = msg.phase; summary(!replayed); break;
       case "summary.changed": s.published = msg.published; summary(!replayed); break;
-      case "themes.replaced": {
-        const keep = new Set(msg.themes.map((th) => th.id));
-        for (const th of [...s.themes.values()]) {
-          const scope = (th.group_id ?? null) === (msg.group_id ?? null);
-          if (th.prompt_id === msg.prompt_id && !keep.has(th.id) && (scope || (msg.group_id == null && !th.edited && !s.mine.get(th.id)))) drop(th.id);
-        }
-        msg.themes.forEach(upsert);
-        break;
-      }
+      // Every theme a re-run deletes comes as its own theme.removed first: only the server
+      // knows which were touched (others' dots, actions), so nothing is dropped here.
+      case "themes.replaced": msg.themes.forEach(upsert); break;
       case "theme.updated": upsert(msg.theme); break;
       case "theme.removed": drop(msg.theme_id, msg.into_id); break;
       case "voting.changed": s.dots = msg.dots; break;

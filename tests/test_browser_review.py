@@ -299,6 +299,35 @@ def test_participant_spends_dots_and_dashboard_counts(
 # ---- 3. publishing the summary ------------------------------------------------------------------
 
 
+def test_a_theme_another_participant_voted_on_survives_a_rerun_on_every_screen(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """Themes with votes are kept by a re-run for all groups; the boards used to drop those
+    without the viewer's own dots, on the spot and again on every reload."""
+    url = live_server.url
+    workshop = workshop_with_notes(url)
+    token = workshop["facilitator_token"]
+    group = workshop["groups"][0]["id"]
+    command(live_server, token, "themes.run", group_id=group, themes=2)
+    command(live_server, token, "voting.set", dots=2)
+    command(live_server, token, "phase.set", phase="vote")
+    bus_theme = next(
+        t for t in summary_json(url, workshop)["prompts"][0]["themes"] if "ussi" in t["label"]
+    )
+    voter = join(url, workshop["code"], name="Eino")
+    command(live_server, voter["participant_token"], "vote.cast", theme_id=bus_theme["id"])
+
+    phone = board_for(new_context(**PHONE), url, join(url, workshop["code"], name="Saga"))
+    voted = phone.locator(f'li.vote-theme[data-theme-id="{bus_theme["id"]}"]')
+    expect(voted).to_have_count(1)
+    command(live_server, token, "themes.run", themes=2)  # all groups: the voted theme stays
+    dash = dashboard(new_context(viewport={"width": 1280, "height": 900}), url, workshop)
+    expect(dash.locator(f'li.theme-card[data-theme-id="{bus_theme["id"]}"]')).to_have_count(1)
+    expect(voted).to_have_count(1)
+    phone.reload()
+    expect(voted).to_have_count(1)
+
+
 def test_published_summary_reaches_the_participant_escaped(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
