@@ -19,6 +19,7 @@ from pypdf.generic import DictionaryObject
 from workshop import i18n
 from workshop.reports import FORMATS, Download, chart, content_disposition, render, slug
 from workshop.reports.model import ActionLine, NoteLine, PromptSection, ThemeLine, WorkshopSummary
+from workshop.reports.tables import display_date
 
 SAMI_AUTHOR = "Máret Ŋuolja"
 SAMI_LETTERS = "ä ö å š ž č đ ŋ ŧ á Ä Ö Å Š Ž Č Đ Ŋ Ŧ Á"
@@ -396,3 +397,9 @@ def test_control_characters_and_emoji_do_not_break_any_format() -> None:
         assert render(summary, fmt).content, fmt
     book = load_workbook(io.BytesIO(render(summary, "xlsx").content))
     assert book["Muistiinpanot"]["D2"].value == "Kiitos 🙏  ok"
+
+
+def test_a_due_date_that_is_no_date_is_shown_as_it_is_not_as_today() -> None:
+    i18n.use_language("fi")
+    assert display_date("2026-12-31") == "31. joulukuuta 2026"
+    assert display_date("2026-02-30") == "2026-02-30"  # stored before due dates were checked

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from workshop import events as ev
@@ -27,6 +28,15 @@ ACTION_MAX = 300
 OWNER_MAX = 120
 MAX_DOTS = 20
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_calendar_date(text: str) -> bool:
+    """YYYY-MM-DD of a day that exists: the pattern alone lets 2026-02-30 through."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return bool(ISO_DATE.match(text))
 
 
 class Review:
@@ -166,7 +176,7 @@ class Review:
         what = str(check.text_field(body.get("what"), "what", ACTION_MAX))
         owner = check.text_field(body.get("owner"), "owner", OWNER_MAX, required=False)
         due = check.text_field(body.get("due"), "due", 10, required=False)
-        if due is not None and not ISO_DATE.match(due):
+        if due is not None and not _is_calendar_date(due):
             raise invalid("due must be a date as YYYY-MM-DD")
         change = votes.add_action(principal, theme_id, what, owner, due)
         return await self._run(principal, body, change)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date
@@ -97,11 +97,9 @@ def printable(text: str) -> str:
 
 
 def local_date(iso: str) -> date:
-    """The Helsinki calendar date of a stored timestamp ('…Z') or plain ISO date."""
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC).date()
+    """The Helsinki calendar date of a stored timestamp ('…Z') or plain ISO date; ValueError
+    when it is neither."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         return moment.date()
     try:
@@ -111,8 +109,13 @@ def local_date(iso: str) -> date:
 
 
 def display_date(iso: str) -> str:
-    """A date written the way the summary's language writes it (22. marraskuuta 2026)."""
-    return format_date(local_date(iso), format="long", locale=i18n.current_language())
+    """A date written the way the summary's language writes it (22. marraskuuta 2026); text
+    that is no date (a due date stored before dates were checked) is shown as it is."""
+    try:
+        day = local_date(iso)
+    except ValueError:
+        return iso
+    return format_date(day, format="long", locale=i18n.current_language())
 
 
 def meta_line(summary: WorkshopSummary) -> str:
