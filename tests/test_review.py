@@ -229,3 +229,12 @@ async def test_a_rerun_announces_every_theme_it_replaces(room):
     assert removed == {t["id"] for t in per_group["themes"]}
     whole = await facilitator.receive_until("themes.replaced", group_id=None)
     assert not removed & {t["id"] for t in whole["themes"]}
+
+
+async def test_asking_for_as_many_themes_as_notes_still_gives_themes(room):
+    """A theme needs two notes: 12 themes of 12 notes used to leave every note unsorted and
+    wipe the themes there were; the number asked for is capped at half the notes."""
+    facilitator = room["clients"]["facilitator"]
+    themes = await run_analysis(facilitator, room["prompts"][0], k=12)
+    assert 2 <= len(themes) <= 6
+    assert all(len(t["note_ids"]) >= 2 for t in themes)
