@@ -142,6 +142,10 @@ async def test_dots_cannot_be_overspent_even_by_replaying_frames(room, live_serv
     fresh = await connect(live_server.ws_url, room["created"]["facilitator_token"])
     assert fresh.welcome["votes"] == {str(themes[0]["id"]): 1, str(themes[1]["id"]): 1}
     await fresh.close()
+    # The voter has spent 2 dots on the prompt: fewer would leave them over the limit.
+    assert (await facilitator.command("voting.set", dots=1))["code"] == "dots_spent"
+    assert (await facilitator.command("voting.set", dots=3))["type"] == "ack"
+    assert (await facilitator.command("voting.set", dots=2))["type"] == "ack"
 
 
 async def test_actions_by_the_facilitator_and_when_allowed_by_participants(room):

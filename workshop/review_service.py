@@ -17,7 +17,7 @@ from workshop import store
 from workshop import theme_commands as themes
 from workshop import validation as check
 from workshop import vote_commands as votes
-from workshop.commands import Change, CommandResult, set_workshop_setting
+from workshop.commands import Change, CommandResult
 from workshop.errors import invalid, not_found
 from workshop.models import Principal
 from workshop.service import Talkoot, facilitator_only
@@ -163,7 +163,7 @@ class Review:
         dots = check.positive_id(body.get("dots"), "dots")
         if dots > MAX_DOTS:
             raise invalid(f"dots must be between 1 and {MAX_DOTS}")
-        return await self._run(principal, body, set_workshop_setting(principal, "dots", dots))
+        return await self._run(principal, body, votes.set_dots(principal, dots))
 
     async def allow_actions(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
         return await self.talkoot.set_flag(principal, body, "allowed", "participant_actions")

@@ -10,11 +10,31 @@ import sqlite3
 from typing import Any
 
 from workshop import events as ev
-from workshop.commands import Change, append_event
+from workshop.commands import Change, append_event, set_workshop_setting
 from workshop.errors import TalkootError, forbidden, not_found
 from workshop.models import Principal
 from workshop.store import now_iso
 from workshop.theme_commands import votes_event
+
+
+def set_dots(principal: Principal, dots: int) -> Change:
+    """The dots each participant gets per prompt. Lowering them below what someone has
+    already spent on a prompt is refused: those votes would stand over the new limit."""
+    setting = set_workshop_setting(principal, "dots", dots)
+
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        most = conn.execute(
+            "select coalesce(max(spent), 0) from (select count(*) as spent from votes"
+            " where workshop_id = ? group by participant_id, prompt_id)",
+            [principal.workshop_id],
+        ).fetchone()[0]
+        if dots < most:
+            raise TalkootError(
+                "dots_spent", f"someone has already spent {most} dots on a prompt", 409
+            )
+        return setting(conn)
+
+    return change
 
 
 def cast_vote(principal: Principal, theme_id: int) -> Change:
