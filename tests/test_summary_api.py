@@ -81,6 +81,26 @@ async def test_every_download_opens_in_the_library_that_reads_it(live_server, fi
     assert "Kimppakyydit" in pdf_text
 
 
+async def test_a_theme_emptied_of_notes_keeps_its_votes_and_actions_in_every_download(
+    live_server, finished
+):
+    voted = finished["themes"][1]  # holds the vote and the action
+    facilitator = await connect(live_server.ws_url, finished["facilitator_token"])
+    for note_id in voted["note_ids"]:
+        assert (await facilitator.command("note.move", note_id=note_id, theme_id=None))[
+            "type"
+        ] == "ack"
+    await facilitator.close()
+    token = finished["facilitator_token"]
+    section = json.loads(get(live_server, finished, "json", token).content)["prompts"][0]
+    emptied = next(t for t in section["themes"] if t["id"] == voted["id"])
+    assert (emptied["size"], emptied["votes"]) == (0, 1)
+    assert emptied["actions"][0]["what"] == "Kimppakyydit"
+    for fmt in ("md", "csv", "docx", "xlsx", "pdf", "html"):
+        assert get(live_server, finished, fmt, token).status_code == 200, fmt
+    assert "Kimppakyydit" in get(live_server, finished, "md", token).text
+
+
 async def test_participants_see_the_summary_only_when_published(live_server, finished):
     participant = finished["participant"]["participant_token"]
     assert get(live_server, finished, "html", participant).status_code == 403

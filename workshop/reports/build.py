@@ -78,8 +78,8 @@ def _prompt_section(
     theme_lines = []
     for theme in (t for t in themes if t["prompt_id"] == prompt_id):
         members = [by_id[n] for n in theme["note_ids"] if n in by_id]
-        if not members:
-            continue
+        if not members and not votes.get(theme["id"]) and not actions.get(theme["id"]):
+            continue  # emptied by moves, deletions or hiding, and nobody acted on it
         groups = {line.group for line in members}
         theme_lines.append(
             ThemeLine(
