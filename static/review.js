@@ -245,7 +245,8 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     const card = el("li", { class: "theme-card drop-zone", "data-theme-id": id, "aria-labelledby": headingId });
     dropZone(card, theme.prompt_id, id);
     const total = s.totals.get(id) || 0;
-    const meta = el("p", { class: "theme-meta" }, el("span", { class: "theme-size" }, plural("theme_notes", theme.note_ids.length)));
+    const present = theme.note_ids.filter((noteId) => notes.has(noteId)); // a deleted note sends no theme.updated
+    const meta = el("p", { class: "theme-meta" }, el("span", { class: "theme-size" }, plural("theme_notes", present.length)));
     if (SORTED_IN.has(s.phase) || total) meta.append(" · ", el("span", { class: "theme-votes" }, plural("theme_votes", total)));
     if (theme.group_id) meta.append(" · ", el("span", {}, t("group_theme", { group: s.groups.get(theme.group_id) || "" })));
 
@@ -268,12 +269,9 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     card.append(tools);
 
     const list = el("ul", { class: "notes theme-notes" });
-    for (const noteId of theme.note_ids) {
-      const note = notes.get(noteId);
-      if (note) list.append(noteItem(note, theme, themes));
-    }
+    for (const noteId of present) list.append(noteItem(notes.get(noteId), theme, themes));
     card.append(list);
-    if (theme.note_ids.length > 1) card.append(splitForm(theme));
+    if (present.length > 1) card.append(splitForm(theme));
     card.append(actionsBlock(theme, headingId));
     return card;
   }

@@ -37,7 +37,7 @@ MIND = [
 
 
 def workshop_with_notes(url: str, extra: list[str] | None = None) -> dict[str, Any]:
-    """A workshop of one prompt whose notes fall into two topics; returns it with a participant."""
+    """A workshop of one prompt whose notes fall into two topics, with their author ("author")."""
     workshop = create_workshop(
         url, language="en", prompts=["Mikä vaikeuttaa työllistymistä?"], groups=["Lohja"]
     )
@@ -50,7 +50,7 @@ def workshop_with_notes(url: str, extra: list[str] | None = None) -> dict[str, A
             timeout=10,
         )
         assert response.status_code == 201, response.text
-    return workshop
+    return {**workshop, "author": author}
 
 
 def command(server: LiveServer, token: str, kind: str, **fields: Any) -> dict[str, Any]:
@@ -326,6 +326,22 @@ def test_a_theme_another_participant_voted_on_survives_a_rerun_on_every_screen(
     expect(voted).to_have_count(1)
     phone.reload()
     expect(voted).to_have_count(1)
+
+
+def test_a_deleted_note_leaves_its_theme_cards_count(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    url = live_server.url
+    workshop = workshop_with_notes(url)
+    command(live_server, workshop["facilitator_token"], "phase.set", phase="review")
+    command(live_server, workshop["facilitator_token"], "themes.run", themes=2)
+    dash = dashboard(new_context(viewport={"width": 1280, "height": 900}), url, workshop)
+    themes_found(dash)
+    size = card(dash, BUS[1]).locator(".theme-size")
+    expect(size).to_have_text(f"{len(BUS)} notes")
+    note = next(n for n in summary_json(url, workshop)["notes"] if n["text"] == BUS[0])
+    command(live_server, workshop["author"]["participant_token"], "note.delete", note_id=note["id"])
+    expect(size).to_have_text(f"{len(BUS) - 1} notes")
 
 
 def test_published_summary_reaches_the_participant_escaped(
