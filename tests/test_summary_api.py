@@ -166,6 +166,10 @@ async def test_a_series_compares_workshops(live_server):
         timeout=60,
     )
     assert download.status_code == 200
+    markdown = httpx.get(
+        f"{url}/{series['id']}/summary", params={"format": "md", "themes": 2}, headers=auth
+    ).text
+    assert "2 osallistujaa · 2 työpajaa" in markdown  # one participant in each workshop
     for bad in ("0", "²", "9" * 30):  # "²" passes str.isdigit but not int()
         answer = httpx.get(f"{url}/{series['id']}/themes", params={"themes": bad}, headers=auth)
         assert (answer.status_code, answer.json()["error"]["code"]) == (400, "invalid")

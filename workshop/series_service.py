@@ -52,6 +52,7 @@ class Comparison:
     themes: list[SeriesTheme]
     notes: list[Note]
     workshop_of_note: dict[int, str]
+    participant_count: int
 
 
 class Series:
@@ -127,7 +128,8 @@ class Series:
             for draft in drafts
         ]
         themes.sort(key=lambda t: (-t.total, t.label.casefold()))
-        return Comparison(title, workshops, themes, notes, workshop_of_note)
+        people = sum([sum((await store.joined_per_group(db, w.id)).values()) for w in workshops])
+        return Comparison(title, workshops, themes, notes, workshop_of_note, people)
 
 
 def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary:
@@ -180,7 +182,8 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
         created_at="",
         generated_at=store.now_iso(),
         groups=list(titles.values()),
-        participant_count=0,
+        participant_count=comparison.participant_count,
         prompts=[section],
         notes=notes,
+        of_series=True,
     )

@@ -58,3 +58,4 @@ class WorkshopSummary:
     participant_count: int
     prompts: list[PromptSection]
     notes: list[NoteLine]  # every visible note, in prompt then creation order
+    of_series: bool = False  # a series comparison: its "groups" are the workshops

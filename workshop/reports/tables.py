@@ -121,10 +121,14 @@ def display_date(iso: str) -> str:
 def meta_line(summary: WorkshopSummary) -> str:
     """The line under the title: date, participants, groups, notes."""
     people, groups, notes = summary.participant_count, len(summary.groups), len(summary.notes)
+    if summary.of_series:
+        places = i18n.ngettext("%(num)d workshop", "%(num)d workshops", groups) % {"num": groups}
+    else:
+        places = i18n.ngettext("%(n)d group", "%(n)d groups", groups) % {"n": groups}
     parts = [
         display_date(summary.generated_at),
         i18n.ngettext("%(n)d participant", "%(n)d participants", people) % {"n": people},
-        i18n.ngettext("%(n)d group", "%(n)d groups", groups) % {"n": groups},
+        places,
         i18n.ngettext("%(n)d note", "%(n)d notes", notes) % {"n": notes},
     ]
     return " · ".join(parts)
