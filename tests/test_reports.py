@@ -281,6 +281,7 @@ def test_pdf_text_has_themes_votes_and_every_letter() -> None:
         assert expected in text, expected
     for letter in SAMI_LETTERS.split():
         assert letter in text, letter
+    assert "Muistii npanot" not in text  # the column heading fits its column
     fonts: set[str] = set()
     for page in reader.pages:
         resources = cast(DictionaryObject, page["/Resources"].get_object())

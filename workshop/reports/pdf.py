@@ -120,7 +120,7 @@ class _Report(FPDF):
 
     def theme_table(self, section: PromptSection) -> None:
         self.set_font(FONT, "", 9)
-        widths = (140, 130, 45, 45, 115)
+        widths = (130, 115, 80, 45, 105)  # "Muistiinpanot" and "Anteckningar" fit on one line
         align = ("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT")
         bold = FontFace(emphasis="BOLD")
         with self.table(
