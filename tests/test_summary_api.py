@@ -201,3 +201,27 @@ def test_an_organiser_makes_a_series_from_dashboard_links(live_server):
         untitled = browser.post("/series?lang=en", data={"title": " ", "links": links})
         assert untitled.status_code == 400
         assert re.search(r'<input id="series-title"[^>]*aria-invalid="true"', untitled.text)
+
+
+def test_a_series_stays_bounded_however_many_calls_add_to_it(live_server, monkeypatch):
+    """Every view of a series clusters all of its notes again."""
+    monkeypatch.setattr("workshop.series_service.MAX_WORKSHOPS", 2)  # the server is in-process
+    first, second, third = (create_workshop(live_server.url) for _ in range(3))
+    member = {
+        w["id"]: {"id": w["id"], "facilitator_token": w["facilitator_token"]}
+        for w in (first, second, third)
+    }
+    url = f"{live_server.url}/api/series"
+    series = httpx.post(url, json={"title": "S", "workshops": [member[first["id"]]]}).json()
+    auth = {"Authorization": f"Bearer {series['token']}"}
+    more = f"{url}/{series['id']}/workshops"
+    assert (
+        httpx.post(more, json={"workshops": [member[second["id"]]]}, headers=auth).status_code
+        == 204
+    )
+    again = httpx.post(more, json={"workshops": [member[first["id"]]]}, headers=auth)
+    assert again.status_code == 204  # already in it: still two
+    over = httpx.post(more, json={"workshops": [member[third["id"]]]}, headers=auth)
+    assert (over.status_code, over.json()["error"]["code"]) == (400, "invalid")
+    compared = httpx.get(f"{url}/{series['id']}/themes", headers=auth, timeout=60).json()
+    assert [w["id"] for w in compared["workshops"]] == [first["id"], second["id"]]

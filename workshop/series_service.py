@@ -9,6 +9,7 @@ its organiser could not open already.
 from __future__ import annotations
 
 import math
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,9 +75,15 @@ class Series:
     async def add_workshops(self, series_id: str, token: str | None, body: dict[str, Any]) -> None:
         await self.authenticate(series_id, token)
         workshop_ids = await self._owned_workshops(body.get("workshops"))
-        await self.talkoot.db.write(
-            lambda conn: series_db.add_workshops(conn, series_id, workshop_ids)
-        )
+
+        def add(conn: sqlite3.Connection) -> None:
+            # Every view of a series clusters all its notes again: keep the whole series bounded.
+            present = series_db.member_ids(conn, series_id)
+            if len(set(present) | set(workshop_ids)) > MAX_WORKSHOPS:
+                raise invalid(f"a series holds at most {MAX_WORKSHOPS} workshops")
+            series_db.add_workshops(conn, series_id, workshop_ids)
+
+        await self.talkoot.db.write(add)
 
     async def authenticate(self, series_id: str, token: str | None) -> str:
         """The series' title, when the token is this series' own."""

@@ -43,6 +43,15 @@ def insert_series(
     add_workshops(conn, series_id, workshop_ids)
 
 
+def member_ids(conn: sqlite3.Connection, series_id: str) -> list[str]:
+    """The ids of a series' workshops, in their order."""
+    rows = conn.execute(
+        "select workshop_id from series_workshops where series_id = ? order by position",
+        [series_id],
+    )
+    return [row[0] for row in rows]
+
+
 def add_workshops(conn: sqlite3.Connection, series_id: str, workshop_ids: list[str]) -> None:
     """Append workshops to a series; one already in it stays where it is."""
     start = conn.execute(
