@@ -404,3 +404,16 @@ def test_a_due_date_that_is_no_date_is_shown_as_it_is_not_as_today() -> None:
     i18n.use_language("fi")
     assert display_date("2026-12-31") == "31. joulukuuta 2026"
     assert display_date("2026-02-30") == "2026-02-30"  # stored before due dates were checked
+
+
+def test_pdf_draws_right_to_left_notes_in_order() -> None:
+    """Hebrew and Arabic came out reversed and unjoined before the text was shaped."""
+    hebrew, arabic = "עברית היא שפה", "الحافلة لا تعمل في المساء"
+    summary = make_summary()
+    section = summary.prompts[1]
+    theme = replace(section.themes[0], label=arabic, representatives=[hebrew, arabic])
+    summary = replace(summary, prompts=[summary.prompts[0], replace(section, themes=[theme])])
+    reader = PdfReader(io.BytesIO(render(summary, "pdf").content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert hebrew in text
+    assert arabic in text
