@@ -35,7 +35,13 @@ MAX_FRAME_CHARS = 64 * 1024
 CLOSE_POLICY = 1008
 CLOSE_BAD_DATA = 1003
 CLOSE_CRASH = 1011
-_REFUSAL_CLOSE_CODES = {"bad_frame": CLOSE_BAD_DATA, "too_many_connections": CLOSE_TRY_AGAIN_LATER}
+# 1008 tells a client its token is no good (it forgets its session); a hello that came late
+# on a stalling network, or a connection too many, only needs another try.
+_REFUSAL_CLOSE_CODES = {
+    "bad_frame": CLOSE_BAD_DATA,
+    "hello_timeout": CLOSE_TRY_AGAIN_LATER,
+    "too_many_connections": CLOSE_TRY_AGAIN_LATER,
+}
 # Tabs and screens one person or the facilitator may keep open; each holds a queue of up to
 # 1,000 messages, so without a limit one token could make the server hold any number.
 MAX_CONNECTIONS_PER_TOKEN = 10
@@ -110,7 +116,8 @@ async def live_endpoint(websocket: WebSocket) -> None:
 
 async def _refuse(websocket: WebSocket, problem: TalkootError) -> None:
     """Say why a connection is turned away before its welcome, then close it: 1003 for a
-    binary frame, 1013 (try again later) for one connection too many, else 1008 (for good)."""
+    binary frame, 1013 (try again later) for a late hello or one connection too many, else 1008
+    (for good)."""
     code = _REFUSAL_CLOSE_CODES.get(problem.code, CLOSE_POLICY)
     with contextlib.suppress(RuntimeError, WebSocketDisconnect, ConnectionError):
         await websocket.send_text(ev.error(problem.code, problem.message))
