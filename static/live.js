@@ -217,6 +217,9 @@ export class LiveClient {
     this.lastHeard = Date.now();
     switch (msg.type) {
       case "welcome": {
+        // The server's log ends before what we have seen (its database was restored from an
+        // older backup): events up to our seq would be skipped as seen. Rebuild from its start.
+        if (msg.seq < this.since) { this.resync(); break; }
         const since = this.since;
         // The server stamped its clock somewhere between our hello and now: take the middle.
         this.offset = msg.server_time - (this.helloSentAt + Date.now()) / 2;

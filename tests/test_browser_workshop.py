@@ -28,6 +28,7 @@ from tests.browser import (  # noqa: F401
     open_page,
     post,
     prompt_section,
+    send_as,
     workshop_in_vote_phase,
 )
 from tests.conftest import LiveServer
@@ -593,3 +594,26 @@ def test_sharing_turned_on_while_offline_shows_earlier_notes(
         "Karkkila", timeout=6000
     )
     expect(board_note(aino, "Lohja before")).to_have_count(1)
+
+
+def test_a_board_that_has_seen_more_of_the_log_than_the_server_has_rebuilds(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """After a restore from an older backup the server's log ends before what an open board
+    has seen; the board used to skip every new event as seen until the log caught up."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Needs?"], groups=1)
+    aino, bo = (join(url, workshop["code"], name=name) for name in ("Aino", "Bo"))
+    page = board_for(new_context(**PHONE), url, aino)
+    page.evaluate(
+        "() => { const { live } = globalThis.talkootBoard; live.since = 1e6; live.drop(); }"
+    )
+    prompt = workshop["prompts"][0]["id"]
+    send_as(
+        live_server,
+        bo["participant_token"],
+        "note.add",
+        prompt_id=prompt,
+        text="Bussit kulkevat harvoin",
+    )
+    expect(board_note(page, "Bussit kulkevat harvoin")).to_have_count(1)
