@@ -1,6 +1,6 @@
 // The participant's board: prompts, a note form per prompt, the group's notes, live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, errorText, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createVote }, { el, setAttr, confirmedTwice, keepFocus }] = await Promise.all([
+const [{ t, plural, errorText, formatDate, formatTime }, { LiveClient, storage, notNow, CLOSE_DELETED }, { createVote }, { el, setAttr, confirmedTwice, keepFocus }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["vote.js"]),
@@ -463,7 +463,7 @@ const handlers = {
     say(message); // the error line is no live region
     scheduleRender();
     if (msg.code === "locked") return "hold";
-    if (msg.code === "rate_limited") return "later";
+    if (notNow(msg.code)) return "later"; // kept in the outbox: nothing to give back
     // Refused for good: give the text back so nothing typed is lost.
     if (parts && entry.type === "note.add" && !parts.textarea.value) {
       parts.textarea.value = entry.text;

@@ -212,7 +212,6 @@ const live = new LiveClient({
       if (review.handles(entry)) return review.error(msg, entry);
       if (entry) showError(errorText(msg.code, "err.command"));
       renderControls(); // undo an optimistic checkbox
-      return msg.code === "rate_limited" ? "later" : undefined;
     },
     status(kind) {
       if (!state.ended) setConnection(kind === "open" ? "open" : kind === "offline" ? "offline" : "connecting");

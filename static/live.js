@@ -16,6 +16,10 @@ const MAX_IN_FLIGHT = 8;
 
 export const CLOSE_DELETED = 4404;
 export const CLOSE_POLICY = 1008;
+// Refusals that only mean "not now" (a rate limit, a server that cannot store): the entry
+// stays in the outbox and goes again later, whatever the screen's error handler says.
+const NOT_NOW = new Set(["rate_limited", "unavailable"]);
+export const notNow = (code) => NOT_NOW.has(code);
 
 export function newCid() {
   const bytes = new Uint8Array(12);
@@ -245,7 +249,7 @@ export class LiveClient {
         if (entry) {
           this.inFlight.delete(entry.cid);
           if (verdict === "hold") entry.hold = true;
-          else if (verdict === "later") entry.notBefore = Date.now() + RETRY_LATER_MS;
+          else if (verdict === "later" || notNow(msg.code)) entry.notBefore = Date.now() + RETRY_LATER_MS;
           else this.take(entry.cid);
           this.save();
         } else if (msg.code === "rate_limited") {

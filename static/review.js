@@ -110,7 +110,6 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     if (entry?.type === "themes.run") finishRun(entry.cid, false);
     showError(errorText(msg.code, "err.command"));
     schedule(); // undo optimistic checkboxes
-    return msg.code === "rate_limited" ? "later" : undefined;
   }
 
   // ---- finding themes ----------------------------------------------------------------------

@@ -79,7 +79,6 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
     const known = { no_dots_left: "err.no_dots_left", not_voting: "err.not_voting" };
     showError(t(known[msg.code] || "err.vote"));
     schedule();
-    return msg.code === "rate_limited" ? "later" : undefined;
   }
 
   function showError(text) { $("vote-error").textContent = text; }

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
+from workshop.errors import TalkootError
 from workshop.migrations import migrate
 
 T = TypeVar("T")
@@ -180,12 +181,15 @@ class Database:
         try:
             conn.execute("commit")
         except BaseException:
-            conn.execute("rollback")
+            if conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                conn.execute("rollback")
             raise
 
     def _settle(self, batch: list[_Job[Any]]) -> None:
         for job in batch:
             ok, value = job.outcome
+            if not ok and isinstance(value, sqlite3.OperationalError):
+                value = _unavailable(value)
             if ok and job.on_commit is not None:
                 try:
                     job.on_commit(value)
@@ -197,6 +201,12 @@ class Database:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
+
+
+def _unavailable(error: sqlite3.OperationalError) -> TalkootError:
+    """A storage failure (a full disk, an I/O error) as an answer the client retries later:
+    nothing was stored, and the writer goes on once the disk has room again."""
+    return TalkootError("unavailable", f"the server cannot store changes now ({error})", 503)
 
 
 def _run_in_savepoint(conn: sqlite3.Connection, fn: WriteFn[T]) -> tuple[bool, Any]:
