@@ -62,7 +62,8 @@ export class LiveClient {
     this.outboxKey = outboxKey;
     this.url = url;
     this.handlers = handlers;
-    this.outbox = (outboxKey && storage.get(outboxKey)) || [];
+    this.outbox = this.stored();
+    this.done = new Set(); // cids this tab has seen through: another tab's copy must not revive them
     this.inFlight = new Map(); // cid -> time sent on the current connection
     this.since = 0;
     this.welcomeSeq = 0;
@@ -121,6 +122,7 @@ export class LiveClient {
   }
 
   discard(cid) {
+    this.done.add(cid);
     this.outbox = this.outbox.filter((entry) => entry.cid !== cid);
     this.inFlight.delete(cid);
     this.save();
@@ -153,8 +155,23 @@ export class LiveClient {
 
   // ---- internals ---------------------------------------------------------------
 
+  stored() {
+    const entries = this.outboxKey ? storage.get(this.outboxKey) : null;
+    return Array.isArray(entries) ? entries : [];
+  }
+
+  /** Take over what another tab of the same person queued under the key: it may be closed. */
+  adopt() {
+    const known = new Set(this.outbox.map((e) => e.cid));
+    this.outbox.push(...this.stored().filter((e) => !known.has(e.cid) && !this.done.has(e.cid)));
+  }
+
+  /** Another tab of the same person shares the key: keep the entries it queued meanwhile. */
   save() {
-    if (this.outboxKey) storage.set(this.outboxKey, this.outbox);
+    if (!this.outboxKey) return;
+    const mine = new Set(this.outbox.map((e) => e.cid));
+    const theirs = this.stored().filter((e) => !mine.has(e.cid) && !this.done.has(e.cid));
+    storage.set(this.outboxKey, [...this.outbox, ...theirs]);
   }
 
   setState(state) {
@@ -234,6 +251,7 @@ export class LiveClient {
         this.handlers.welcome?.(msg, since);
         if (this.ws === ws) ws.send(JSON.stringify({ type: "ping" }));
         this.setState("open");
+        this.adopt();
         this.flush();
         break;
       }
@@ -276,6 +294,7 @@ export class LiveClient {
   }
 
   take(cid) {
+    this.done.add(cid);
     const entry = this.outbox.find((e) => e.cid === cid) || null;
     if (entry) {
       this.outbox = this.outbox.filter((e) => e !== entry);

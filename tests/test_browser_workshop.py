@@ -617,3 +617,33 @@ def test_a_board_that_has_seen_more_of_the_log_than_the_server_has_rebuilds(
         text="Bussit kulkevat harvoin",
     )
     expect(board_note(page, "Bussit kulkevat harvoin")).to_have_count(1)
+
+
+def test_two_tabs_of_one_participant_lose_no_note_written_offline(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """Both tabs keep their outbox under one key; each used to overwrite the other's copy."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Needs?"], groups=1)
+    phone = new_context(**PHONE)
+    first = board_for(phone, url, join(url, workshop["code"], name="Aino"))
+    second = open_page(phone, first.url)
+    expect_connected(second)
+    phone.set_offline(True)
+    expect(second.locator("#connection")).to_contain_text("You are offline")
+    post(first, "Needs?", "Written in the first tab")
+    post(second, "Needs?", "Written in the second tab")
+    post(first, "Needs?", "Again in the first tab")
+    first.close()  # before it could send anything
+    phone.set_offline(False)
+    for text in ("Written in the first tab", "Written in the second tab", "Again in the first tab"):
+        expect(board_note(second, text)).not_to_have_class(re.compile(r"\bpending\b"))
+    stored = httpx.get(
+        f"{url}/api/workshops/{workshop['id']}/notes",
+        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+    ).json()["notes"]
+    assert sorted(n["text"] for n in stored) == [
+        "Again in the first tab",
+        "Written in the first tab",
+        "Written in the second tab",
+    ]
