@@ -32,9 +32,13 @@ const ui = { sections: new Map(), items: new Map(), editing: null, confirming: n
 const auth = storage.get(`talkoot:participant:${workshopId}`);
 let live = null;
 
-function showMessage(text, link) {
+function showMessage(text, link, unsent = []) {
   const box = $("board-message");
-  box.replaceChildren(el("div", { class: "notice error" }, el("p", {}, text),
+  // Notes that never reached the server are shown, not silently dropped with the session.
+  const kept = unsent.length
+    ? [el("p", {}, t("unsent_notes")), el("ul", { class: "unsent" }, ...unsent.map((note) => el("li", {}, note)))]
+    : [];
+  box.replaceChildren(el("div", { class: "notice error" }, el("p", {}, text), ...kept,
     link ? el("p", {}, el("a", { class: "button", href: link.href }, link.text)) : null));
 }
 
@@ -488,10 +492,11 @@ const handlers = {
     state.ended = true;
     setConnection("none");
     renderLocked();
+    const unsent = live.outbox.filter((e) => e.type === "note.add" || e.type === "note.edit").map((e) => e.text);
     forget();
     state.notes.clear();
-    if (code === CLOSE_DELETED) showMessage(t("deleted"));
-    else showMessage(t("bad_token"), { href: state.code ? `/j/${state.code}` : "/join", text: t("join_again") });
+    if (code === CLOSE_DELETED) showMessage(t("deleted"), null, unsent);
+    else showMessage(t("bad_token"), { href: state.code ? `/j/${state.code}` : "/join", text: t("join_again") }, unsent);
     scheduleRender();
   },
 };

@@ -647,3 +647,22 @@ def test_two_tabs_of_one_participant_lose_no_note_written_offline(
         "Written in the first tab",
         "Written in the second tab",
     ]
+
+
+def test_notes_unsent_when_the_token_is_refused_are_shown_not_dropped(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """A refused token ends the session (the database was restored without this participant,
+    say); its notes still waiting in the outbox used to vanish with it."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Needs?"], groups=1)
+    phone = new_context(**PHONE)
+    page = board_for(phone, url, join(url, workshop["code"], name="Aino"))
+    phone.set_offline(True)
+    expect(page.locator("#connection")).to_contain_text("You are offline")
+    post(page, "Needs?", "Never reached the server")
+    page.evaluate("() => { globalThis.talkootBoard.live.token = 'refused'; }")
+    phone.set_offline(False)
+    message = page.locator("#board-message")
+    expect(message).to_contain_text("Your access to this workshop is no longer valid.")
+    expect(message.locator("ul.unsent li")).to_have_text(["Never reached the server"])
