@@ -276,7 +276,7 @@ function editForm(note, text) {
       el("button", { type: "button", class: "small secondary", onclick: close }, t("cancel"))));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const value = textarea.value.trim();
+    const value = wellFormed(textarea.value);
     if (!value) { error.textContent = t("err.empty"); error.hidden = false; textarea.focus(); return; }
     if (value !== note.text) live.send("note.edit", { note_id: note.id, text: value });
     close();
@@ -293,7 +293,7 @@ function removeNote(note) {
 }
 
 function post(promptId, parts) {
-  const text = parts.textarea.value.trim();
+  const text = wellFormed(parts.textarea.value);
   hideError(parts.error);
   if (state.ended) return;
   if (state.locked) return say(t("posting_locked"));
@@ -304,6 +304,12 @@ function post(promptId, parts) {
   parts.textarea.dispatchEvent(new Event("input"));
   renderNotes();
   parts.textarea.focus();
+}
+
+/** Trimmed, with any lone surrogate (from a broken paste) replaced by U+FFFD: the server
+ *  refuses such JSON before it can read the cid, and the note would be re-sent forever. */
+function wellFormed(text) {
+  return (text.toWellFormed ? text.toWellFormed() : text).trim(); // older browsers lack it
 }
 
 function hideError(element) {

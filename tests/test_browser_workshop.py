@@ -666,3 +666,20 @@ def test_notes_unsent_when_the_token_is_refused_are_shown_not_dropped(
     message = page.locator("#board-message")
     expect(message).to_contain_text("Your access to this workshop is no longer valid.")
     expect(message.locator("ul.unsent li")).to_have_text(["Never reached the server"])
+
+
+def test_a_note_with_a_broken_character_is_stored_not_stuck(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """A lone surrogate (a broken paste) made the server refuse the frame before reading its
+    cid, and the note stayed "Waiting to send" for ever."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Needs?"], groups=1)
+    page = board_for(new_context(**PHONE), url, join(url, workshop["code"], name="Aino"))
+    section = prompt_section(page, "Needs?")
+    section.get_by_label("Your note").evaluate(
+        "(field) => { field.value = 'Pasted \\ud83d text'; }"
+    )
+    section.get_by_role("button", name="Post").click()
+    note = board_note(page, "Pasted \ufffd text")
+    expect(note).not_to_have_class(re.compile(r"\bpending\b"))
