@@ -135,7 +135,7 @@ class Series:
             for draft in drafts
         ]
         themes.sort(key=lambda t: (-t.total, t.label.casefold()))
-        people = sum([sum((await store.joined_per_group(db, w.id)).values()) for w in workshops])
+        people = await store.participant_count(db, [w.id for w in workshops])
         return Comparison(title, workshops, themes, notes, workshop_of_note, people)
 
 

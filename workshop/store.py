@@ -90,6 +90,16 @@ async def joined_per_group(db: Database, workshop_id: str) -> dict[int, int]:
     return {row["group_id"]: row["n"] for row in rows}
 
 
+async def participant_count(db: Database, workshop_ids: list[str]) -> int:
+    """Everyone who joined any of these workshops (one query for a whole series)."""
+    if not workshop_ids:
+        return 0
+    marks = ", ".join("?" * len(workshop_ids))
+    sql = f"select count(*) as n from participants where workshop_id in ({marks})"
+    first = (await db.execute(sql, workshop_ids)).first()
+    return int(first["n"]) if first else 0
+
+
 async def notes(db: Database, workshop_id: str, viewer: Principal) -> list[Note]:
     """The notes this viewer may see, oldest first."""
     sql = f"select {NOTE_COLUMNS} from {NOTE_FROM} where n.workshop_id = ?"

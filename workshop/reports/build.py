@@ -44,7 +44,7 @@ async def build_summary(db: Database, workshop_id: str) -> WorkshopSummary:
         created_at=await store.created_at(db, workshop_id),
         generated_at=store.now_iso(),
         groups=list(group_names.values()),
-        participant_count=sum((await store.joined_per_group(db, workshop_id)).values()),
+        participant_count=await store.participant_count(db, [workshop_id]),
         prompts=sections,
         notes=lines,
     )
