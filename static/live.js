@@ -270,7 +270,7 @@ export class LiveClient {
           else if (verdict === "later" || notNow(msg.code)) entry.notBefore = Date.now() + RETRY_LATER_MS;
           else this.take(entry.cid);
           this.save();
-        } else if (msg.code === "rate_limited") {
+        } else if (notNow(msg.code)) {
           // A frame was refused before its cid was read: send what is in flight again soon.
           for (const cid of this.inFlight.keys()) {
             const waiting = this.outbox.find((e) => e.cid === cid);
