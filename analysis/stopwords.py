@@ -53,5 +53,20 @@ ENGLISH = frozenset(ENGLISH_STOP_WORDS) | frozenset(
     "i'm i've can't don't doesn't isn't it's we're they're get got need needs would".split()
 )
 
-BY_LANGUAGE: dict[str, frozenset[str]] = {"fi": FINNISH, "sv": SWEDISH, "en": ENGLISH}
+# Words that never name a theme but are missing from the lists above: Snowball's English stop
+# words that scikit-learn's list lacks, and common Finnish postpositions (Swedish prepositions
+# such as "mellan" are in its list already). Labels and the language guess skip them; the
+# lexical features (ALL) keep them, because phrasing such as "why did" or "how do" helps tell
+# requests apart there: leaving the English ones out took lexical Banking77 from 0.663 to 0.657.
+LABEL_FILLER = {
+    "fi": frozenset("välillä kesken kautta avulla takia vuoksi jälkeen aikana ilman sijaan".split()),
+    "sv": frozenset(),
+    "en": frozenset("does did doing having theirs".split()),
+}
+
+BY_LANGUAGE: dict[str, frozenset[str]] = {
+    "fi": FINNISH | LABEL_FILLER["fi"],
+    "sv": SWEDISH | LABEL_FILLER["sv"],
+    "en": ENGLISH | LABEL_FILLER["en"],
+}
 ALL = FINNISH | SWEDISH | ENGLISH

@@ -49,6 +49,12 @@ def test_content_words_stem_per_language_and_drop_stop_words():
     ]
 
 
+def test_english_auxiliary_verbs_never_become_label_words():
+    words = [word for _, word in content_words("Public transport does not reach workplaces", "en")]
+    assert words == ["public", "transport", "reach", "workplaces"]
+    assert guess_language("Why did it fail") == "en"
+
+
 def test_cached_stems_match_snowball():
     import snowballstemmer
 
