@@ -305,6 +305,43 @@ async def test_moderation_hides_a_note_from_participants(live_server, workshop):
         await close_all(clients)
 
 
+async def test_a_note_hidden_again_is_not_replayed_with_its_text(live_server, workshop):
+    aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    posted = await aino.command("note.add", prompt_id=workshop["prompt"], text="asiaton taas")
+    await aino.close()
+    facilitator = await connect(live_server.ws_url, workshop["facilitator_token"])
+    for hidden in (True, False, True):
+        await facilitator.command("note.hide", note_id=posted["note"]["id"], hidden=hidden)
+    await facilitator.close()
+    bertil = await connect(live_server.ws_url, workshop["people"]["bertil"]["participant_token"])
+    try:
+        replay = [await bertil.receive() for _ in range(3)]
+        assert "asiaton" not in json.dumps(replay)
+        assert [(m["type"], m["hidden"]) for m in replay] == [("note.hidden", True)] * 3
+        await bertil.assert_silent()
+    finally:
+        await bertil.close()
+
+
+async def test_unsharing_stops_the_replay_of_other_groups(live_server, workshop):
+    aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    facilitator = await connect(live_server.ws_url, workshop["facilitator_token"])
+    await facilitator.command("sharing.set", shared=True)
+    posted = await aino.command("note.add", prompt_id=workshop["prompt"], text="jaettuna")
+    await facilitator.command("sharing.set", shared=False)
+    await aino.command("note.edit", note_id=posted["note"]["id"], text="vain Lohjalle")
+    await aino.close()
+    await facilitator.close()
+    cecilia = await connect(live_server.ws_url, workshop["people"]["cecilia"]["participant_token"])
+    try:
+        assert cecilia.welcome["workshop"]["shared"] is False
+        replay = [await cecilia.receive() for _ in range(2)]
+        assert [m["type"] for m in replay] == ["sharing.changed", "sharing.changed"]
+        await cecilia.assert_silent()
+    finally:
+        await cecilia.close()
+
+
 async def test_only_the_author_edits_and_deletes(live_server, workshop):
     clients = await open_all(live_server, workshop)
     try:

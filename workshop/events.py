@@ -2,7 +2,8 @@
 
 Stored events carry the group they belong to (None = the whole workshop) and
 whether the workshop's results were shared when they happened. A participant
-sees workshop-wide events, their own group's, and other groups' only when shared.
+sees workshop-wide events, their own group's, and other groups' only when shared:
+live, when the event happens; on replay, now (store.events_since).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class Event:
         if not for_facilitator and note is not None:
             if self.type in _NOTE_CONTENT_EVENTS and note["hidden"]:
                 return None
-            if self.type == NOTE_HIDDEN and data.get("hidden"):
+            if self.type == NOTE_HIDDEN and (data.get("hidden") or note["hidden"]):
                 data = {key: value for key, value in data.items() if key != "note"}
         return dumps({"type": self.type, "seq": self.seq, **data})
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from workshop.db import Database
-from workshop.events import Event
+from workshop.events import NOTE_HIDDEN, Event
 from workshop.models import Group, Note, Principal, Prompt, Workshop
 
 NOTE_COLUMNS = """
@@ -119,7 +119,8 @@ async def events_since(
     """The log after `since` as this viewer may see it, with notes in their current state.
 
     Notes come from the notes table rather than the log, so text that was since
-    edited, hidden or deleted is not replayed.
+    edited, hidden or deleted is not replayed. Other groups' events are replayed
+    only while results are shared now, whatever the sharing was when they happened.
     """
     sql = f"""
         select e.seq, e.type, e.group_id, e.shared, e.facilitator_only, e.payload, {NOTE_COLUMNS}
@@ -132,7 +133,7 @@ async def events_since(
     if not viewer.is_facilitator:
         sql += " and e.facilitator_only = 0"
         if not (await _is_shared(db, workshop_id)):
-            sql += " and (e.group_id is null or e.group_id = ? or e.shared = 1)"
+            sql += " and (e.group_id is null or e.group_id = ?)"
             params.append(viewer.group_id)
     rows = await db.execute(sql + " order by e.seq", params)
     return [event for row in rows if (event := _replayed_event(workshop_id, row)) is not None]
@@ -144,6 +145,8 @@ def _replayed_event(workshop_id: str, row: sqlite3.Row) -> Event | None:
         if row["id"] is None:  # the note has been deleted since
             return None
         data["note"] = Note.from_row(row).to_dict()
+        if row["type"] == NOTE_HIDDEN:  # an old un-hide must not show a note hidden again
+            data["hidden"] = data["note"]["hidden"]
     return Event(
         workshop_id,
         row["seq"],
