@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 import pytest
 
 from workshop import store
 from workshop.db import Database
-from workshop.migrations import MIGRATIONS
+from workshop.migrations import MIGRATIONS, migrate
 
 
 async def test_migrations_run_once_and_record_the_version(tmp_path):
@@ -20,6 +21,26 @@ async def test_migrations_run_once_and_record_the_version(tmp_path):
             assert version == len(MIGRATIONS)
             mode = (await db.execute("pragma journal_mode")).first()[0]
             assert mode == "wal"
+
+
+def test_the_log_forgets_the_text_of_actions_added_before_it_kept_only_ids(tmp_path):
+    conn = sqlite3.connect(tmp_path / "old.db")
+    for number, script in enumerate(MIGRATIONS[:-1], start=1):
+        conn.executescript(f"{script}; pragma user_version = {number};")
+    conn.execute(
+        "insert into workshops (id, code, title, language, facilitator_token_hash,"
+        " created_at) values ('w', 'C', 't', 'fi', 'h', 'now')"
+    )
+    old_payload = '{"action": {"id": 7, "theme_id": 3, "what": "Salainen", "owner": "X"}}'
+    conn.execute(
+        "insert into events (workshop_id, seq, type, payload, created_at)"
+        " values ('w', 1, 'action.added', ?, 'now')",
+        [old_payload],
+    )
+    migrate(conn)
+    payload = conn.execute("select payload from events").fetchone()[0]
+    assert json.loads(payload) == {"action_id": 7, "action": None}
+    conn.close()
 
 
 async def test_queued_writes_commit_together_in_order(tmp_path):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 
 import pytest
 
@@ -23,7 +25,7 @@ async def room(live_server):
     for text in TRANSPORT + MENTAL_HEALTH:
         await clients["p0"].command("note.add", prompt_id=first, text=text)
     await clients["p1"].command("note.add", prompt_id=second, text="Toinen kysymys")
-    yield {"created": created, "clients": clients, "prompts": (first, second)}
+    yield {"created": created, "people": people, "clients": clients, "prompts": (first, second)}
     for client in clients.values():
         await client.close()
 
@@ -173,6 +175,32 @@ async def test_actions_by_the_facilitator_and_when_allowed_by_participants(room)
     assert removed["type"] == "ack"
     foreign = await participant.command("action.delete", action_id=added["action"]["id"])
     assert foreign["code"] == "forbidden"
+
+
+async def test_a_removed_action_leaves_neither_the_replay_nor_the_log(room, live_server):
+    facilitator = room["clients"]["facilitator"]
+    theme = (await run_analysis(facilitator, room["prompts"][0]))[0]
+    for what in ("Kimppakyydit", "Loukkaava teksti"):
+        await facilitator.command("action.add", theme_id=theme["id"], what=what, owner="Lohja")
+        added = await facilitator.receive_until("action.added")
+    await facilitator.command("action.delete", action_id=added["action"]["id"])
+    late = await connect(live_server.ws_url, room["people"][0]["participant_token"])
+    replay = []
+    try:
+        with contextlib.suppress(TimeoutError):
+            while True:
+                replay.append(await late.receive(timeout=0.5))
+    finally:
+        await late.close()
+    replayed = [m["action"] for m in replay if m["type"] == "action.added"]
+    assert [(a["what"], a["owner"]) for a in replayed] == [("Kimppakyydit", "Lohja")]
+    with sqlite3.connect(live_server.settings.db_path) as db:
+        logged = db.execute(
+            "select payload from events where type = 'action.added' and workshop_id = ?",
+            [room["created"]["id"]],
+        ).fetchall()
+    assert len(logged) == 2
+    assert not any("Kimppakyydit" in p or "Loukkaava" in p for (p,) in logged)
 
 
 async def test_replay_rebuilds_the_review_state(room, live_server):

@@ -2,8 +2,10 @@
 
 Each runs in the writer's transaction inside one savepoint (see db.py). run_command
 makes every command idempotent: a cid seen before returns the first answer and
-changes nothing. Note text lives only in the notes table, never in the log, so
-editing or deleting a note leaves no copy of the old text behind.
+changes nothing. Note and action text lives only in its own table, never in the log,
+so editing or deleting one leaves no copy of the old text in the log, and secure_delete
+overwrites the old row. SQLite's write-ahead file may hold the old page until its frames
+are reused; deleting a whole workshop truncates that file too (Database.scrub).
 """
 
 from __future__ import annotations

@@ -148,6 +148,13 @@ MIGRATIONS: list[str] = [
         primary key (series_id, workshop_id)
     ) without rowid;
     """,
+    """
+    -- Action text lives only in the actions table, as note text lives in notes: the log
+    -- keeps the action's id, so a removed action's words leave the database with it.
+    update events set payload = json_object('action_id', json_extract(payload, '$.action.id'),
+        'action', json('null'))
+    where type = 'action.added';
+    """,
 ]
 
 

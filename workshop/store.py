@@ -21,6 +21,8 @@ NOTE_COLUMNS = """
     n.hidden, n.votes, n.created_at, n.updated_at
 """
 NOTE_FROM = "notes n left join participants p on p.id = n.participant_id"
+_ACTION_FIELDS = ("id", "theme_id", "what", "owner", "due", "participant_id")
+_ACTION_COLUMNS = ", ".join(f"a.{column} as action_{column}" for column in _ACTION_FIELDS)
 
 
 def now_iso() -> str:
@@ -123,10 +125,13 @@ async def events_since(
     only while results are shared now, whatever the sharing was when they happened.
     """
     sql = f"""
-        select e.seq, e.type, e.group_id, e.shared, e.facilitator_only, e.payload, {NOTE_COLUMNS}
+        select e.seq, e.type, e.group_id, e.shared, e.facilitator_only, e.payload, {NOTE_COLUMNS},
+            {_ACTION_COLUMNS}
         from events e
         left join notes n on n.id = e.note_id
         left join participants p on p.id = n.participant_id
+        left join actions a on e.type = 'action.added'
+            and a.id = json_extract(e.payload, '$.action_id')
         where e.workshop_id = ? and e.seq > ?
     """
     params: list[Any] = [workshop_id, since]
@@ -147,6 +152,10 @@ def _replayed_event(workshop_id: str, row: sqlite3.Row) -> Event | None:
         data["note"] = Note.from_row(row).to_dict()
         if row["type"] == NOTE_HIDDEN:  # an old un-hide must not show a note hidden again
             data["hidden"] = data["note"]["hidden"]
+    if "action" in data:
+        if row["action_id"] is None:  # the action has been removed since
+            return None
+        data["action"] = {column: row[f"action_{column}"] for column in _ACTION_FIELDS}
     return Event(
         workshop_id,
         row["seq"],

@@ -95,8 +95,10 @@ def add_action(
             ],
         ).fetchone()
         conn.execute("update themes set edited = 1 where id = ?", [theme_id])
-        action = action_payload(conn, row["id"])
-        return [append_event(conn, principal.workshop_id, ev.ACTION_ADDED, {"action": action})]
+        stored = {"action_id": row["id"], "action": None}  # replay reads the action itself
+        event = append_event(conn, principal.workshop_id, ev.ACTION_ADDED, stored)
+        event.data["action"] = action_payload(conn, row["id"])
+        return [event]
 
     return change
 
