@@ -5,7 +5,7 @@ const COMMANDS = new Set(["vote.cast", "vote.retract", "action.add", "action.del
 export function createVote({ live, t, plural, formatDate, el, say, workshopId, token, viewUrl }) {
   const $ = (id) => document.getElementById(id);
   const s = {
-    me: null, phase: null, dots: 3, actionsAllowed: false, published: false, prompts: [], language: "",
+    me: null, groupId: null, shared: false, phase: null, dots: 3, actionsAllowed: false, published: false, prompts: [], language: "",
     themes: new Map(), mine: new Map(), actions: new Map(), summaryShown: false, summaryLoading: false, fetches: 0,
   };
   let queued = false;
@@ -34,7 +34,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
   function welcome(msg, since) {
     const w = msg.workshop;
     if (since === 0) { s.themes.clear(); s.actions.clear(); }
-    Object.assign(s, { me: msg.participant_id, phase: w.phase, dots: w.dots, actionsAllowed: w.participant_actions, published: w.summary_published, prompts: w.prompts, language: w.language });
+    Object.assign(s, { me: msg.participant_id, groupId: msg.group_id, shared: w.shared, phase: w.phase, dots: w.dots, actionsAllowed: w.participant_actions, published: w.summary_published, prompts: w.prompts, language: w.language });
     s.mine = ownDots(msg.votes);
     schedule();
     summary(false);
@@ -50,6 +50,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
       case "theme.updated": upsert(msg.theme); break;
       case "theme.removed": drop(msg.theme_id, msg.into_id); break;
       case "voting.changed": s.dots = msg.dots; break;
+      case "sharing.changed": s.shared = msg.shared; break;
       case "actions.allowed": s.actionsAllowed = msg.allowed; break;
       case "action.added": s.actions.set(msg.action.id, msg.action); break;
       case "action.removed": s.actions.delete(msg.action_id); break;

@@ -296,6 +296,32 @@ def test_participant_spends_dots_and_dashboard_counts(
     expect(card(dash, BUS[0]).locator(".action-list")).not_to_contain_text("Kyytiringit")
 
 
+def test_another_groups_themes_show_on_a_phone_only_while_shared(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Mikä puuttuu?"], groups=["A", "B"])
+    group_a, group_b = (g["id"] for g in workshop["groups"])
+    author = join(url, workshop["code"], name="Aino", group_id=group_a)
+    for text in BUS + MIND:
+        command(
+            live_server, author["participant_token"], "note.add",
+            prompt_id=workshop["prompts"][0]["id"], text=text,
+        )  # fmt: skip
+    token = workshop["facilitator_token"]
+    command(live_server, token, "themes.run", group_id=group_a, themes=2)
+    command(live_server, token, "phase.set", phase="vote")
+    phone = board_for(new_context(**PHONE), url, join(url, workshop["code"], group_id=group_b))
+    view = phone.get_by_role("region", name="Vote")
+    expect(view).to_be_visible()
+    expect(view.locator("li.vote-theme")).to_have_count(0)
+
+    command(live_server, token, "sharing.set", shared=True)
+    expect(view.locator("li.vote-theme")).to_have_count(2)
+    command(live_server, token, "sharing.set", shared=False)
+    expect(view.locator("li.vote-theme")).to_have_count(0)
+
+
 # ---- 3. publishing the summary ------------------------------------------------------------------
 
 

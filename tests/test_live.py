@@ -342,6 +342,36 @@ async def test_unsharing_stops_the_replay_of_other_groups(live_server, workshop)
         await cecilia.close()
 
 
+async def test_a_groups_themes_stay_in_the_group_until_shared(live_server, workshop):
+    clients = await open_all(live_server, workshop)
+    try:
+        for text in ("Bussit kulkevat harvoin", "Junat myöhässä", "Kimppakyydit puuttuvat"):
+            await clients["aino"].command("note.add", prompt_id=workshop["prompt"], text=text)
+        lohja = workshop["people"]["aino"]["group_id"]
+        facilitator = clients["facilitator"]
+        ran = await facilitator.command("themes.run", prompt_id=workshop["prompt"], group_id=lohja)
+        assert ran["type"] == "ack", ran
+        theme = (await clients["bertil"].receive_until("themes.replaced"))["themes"][0]
+        await facilitator.command("theme.rename", theme_id=theme["id"], label="Liikenne")
+        await facilitator.command("phase.set", phase="vote")
+        await clients["cecilia"].receive_until("phase.changed")
+        await clients["cecilia"].assert_silent()  # no themes.replaced, no theme.updated
+        refused = await clients["cecilia"].command("vote.cast", theme_id=theme["id"])
+        assert refused["code"] == "not_found"
+        assert (await clients["bertil"].command("vote.cast", theme_id=theme["id"]))["type"] == "ack"
+
+        await facilitator.command("sharing.set", shared=True)
+        assert (await clients["cecilia"].command("vote.cast", theme_id=theme["id"]))[
+            "type"
+        ] == "ack"
+        late = await connect(live_server.ws_url, workshop["people"]["cecilia"]["participant_token"])
+        renamed = await late.receive_until("theme.updated")
+        assert renamed["theme"]["label"] == "Liikenne"
+        await late.close()
+    finally:
+        await close_all(clients)
+
+
 async def test_only_the_author_edits_and_deletes(live_server, workshop):
     clients = await open_all(live_server, workshop)
     try:

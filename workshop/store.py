@@ -135,16 +135,18 @@ async def events_since(
         where e.workshop_id = ? and e.seq > ?
     """
     params: list[Any] = [workshop_id, since]
+    shared_now = await _is_shared(db, workshop_id)
     if not viewer.is_facilitator:
         sql += " and e.facilitator_only = 0"
-        if not (await _is_shared(db, workshop_id)):
+        if not shared_now:
             sql += " and (e.group_id is null or e.group_id = ?)"
             params.append(viewer.group_id)
     rows = await db.execute(sql + " order by e.seq", params)
-    return [event for row in rows if (event := _replayed_event(workshop_id, row)) is not None]
+    events = (_replayed_event(workshop_id, row, shared_now) for row in rows)
+    return [event for event in events if event is not None]
 
 
-def _replayed_event(workshop_id: str, row: sqlite3.Row) -> Event | None:
+def _replayed_event(workshop_id: str, row: sqlite3.Row, shared_now: bool) -> Event | None:
     data = json.loads(row["payload"])
     if "note" in data:
         if row["id"] is None:  # the note has been deleted since
@@ -162,7 +164,7 @@ def _replayed_event(workshop_id: str, row: sqlite3.Row) -> Event | None:
         row["type"],
         data,
         row["group_id"],
-        bool(row["shared"]),
+        shared_now,
         bool(row["facilitator_only"]),
     )
 

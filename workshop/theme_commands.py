@@ -3,7 +3,8 @@
 A note belongs to one theme at most. Themes a person has touched (renamed,
 merged, split, moved notes in or out, voted on, given actions) are marked
 edited and survive a re-run of the analysis: human work is never thrown away.
-Theme events carry no note text, only note ids.
+Theme events carry no note text, only note ids, and go to the theme's group (all
+groups for a workshop-wide theme), like the notes they were made from.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def apply_analysis(
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         removed, thinned = _forget_untouched(conn, workshop_id, prompt_id, group_id)
-        events = [_removed(conn, principal, t, prompt_id) for t in removed]
+        events = [_removed(conn, principal, t, prompt_id, group) for t, group in removed]
         events += [_updated(conn, principal, t) for t in thinned]
         position = len(themes_in_scope(conn, workshop_id, prompt_id, group_id))
         for offset, draft in enumerate(drafts):
@@ -95,15 +96,17 @@ def apply_analysis(
             theme_payload(conn, t) for t in themes_in_scope(conn, workshop_id, prompt_id, group_id)
         ]
         data = {"prompt_id": prompt_id, "group_id": group_id, "themes": themes}
-        return [*events, append_event(conn, workshop_id, ev.THEMES_REPLACED, data)]
+        replaced = append_event(conn, workshop_id, ev.THEMES_REPLACED, data, group_id)
+        return [*events, replaced]
 
     return change
 
 
 def _forget_untouched(
     conn: sqlite3.Connection, workshop_id: str, prompt_id: int, group_id: int | None
-) -> tuple[list[int], list[int]]:
-    """Drop the untouched themes a re-run replaces; return (removed ids, thinned ids).
+) -> tuple[list[tuple[int, int | None]], list[int]]:
+    """Drop the untouched themes a re-run replaces; return ((removed id, its group) pairs,
+    thinned ids).
 
     A run for all groups replaces every untouched theme of the prompt. A run for
     one group replaces that group's, and takes the group's notes out of untouched
@@ -116,8 +119,8 @@ def _forget_untouched(
         " and not exists (select 1 from actions a where a.theme_id = t.id)",
         [workshop_id, prompt_id],
     ).fetchall()
-    removed = [t for t, group in untouched if group_id is None or group == group_id]
-    conn.executemany("delete from themes where id = ?", [(t,) for t in removed])
+    removed = [(t, group) for t, group in untouched if group_id is None or group == group_id]
+    conn.executemany("delete from themes where id = ?", [(t,) for t, _ in removed])
     shared = [t for t, group in untouched if group is None]
     if group_id is None or not shared:
         return removed, []
@@ -191,7 +194,7 @@ def merge_themes(principal: Principal, theme_id: int, into_id: int) -> Change:
         conn.execute("delete from themes where id = ?", [theme_id])
         conn.execute("update themes set edited = 1 where id = ?", [into_id])
         return [
-            _removed(conn, principal, theme_id, source["prompt_id"], into_id),
+            _removed(conn, principal, theme_id, source["prompt_id"], source["group_id"], into_id),
             _updated(conn, principal, into_id),
             votes_event(conn, principal, into_id),
         ]
@@ -264,7 +267,7 @@ def delete_theme(principal: Principal, theme_id: int) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         row = _theme_row(conn, principal.workshop_id, theme_id)
         conn.execute("delete from themes where id = ?", [theme_id])
-        return [_removed(conn, principal, theme_id, row["prompt_id"])]
+        return [_removed(conn, principal, theme_id, row["prompt_id"], row["group_id"])]
 
     return change
 
@@ -282,8 +285,9 @@ def _theme_row(conn: sqlite3.Connection, workshop_id: str, theme_id: int) -> sql
 
 
 def _updated(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> ev.Event:
+    theme = theme_payload(conn, theme_id)
     return append_event(
-        conn, principal.workshop_id, ev.THEME_UPDATED, {"theme": theme_payload(conn, theme_id)}
+        conn, principal.workshop_id, ev.THEME_UPDATED, {"theme": theme}, theme["group_id"]
     )
 
 
@@ -292,13 +296,14 @@ def _removed(
     principal: Principal,
     theme_id: int,
     prompt_id: int,
+    group_id: int | None,
     into_id: int | None = None,
 ) -> ev.Event:
     data: dict[str, Any] = {"theme_id": theme_id, "prompt_id": prompt_id}
     if into_id is not None:
         # A merge: clients move the theme's actions (and a participant their dots) along.
         data["into_id"] = into_id
-    return append_event(conn, principal.workshop_id, ev.THEME_REMOVED, data)
+    return append_event(conn, principal.workshop_id, ev.THEME_REMOVED, data, group_id)
 
 
 def votes_event(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> ev.Event:

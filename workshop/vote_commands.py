@@ -40,7 +40,7 @@ def set_dots(principal: Principal, dots: int) -> Change:
 def cast_vote(principal: Principal, theme_id: int) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         workshop = _voting_workshop(conn, principal.workshop_id)
-        prompt_id = _prompt_of_theme(conn, principal.workshop_id, theme_id)
+        prompt_id, _ = _visible_theme(conn, principal, theme_id)
         spent = conn.execute(
             "select count(*) from votes where participant_id = ? and prompt_id = ?",
             [principal.participant_id, prompt_id],
@@ -80,7 +80,7 @@ def add_action(
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         if not principal.is_facilitator and not _participants_may_add_actions(conn, principal):
             raise forbidden("the facilitator has not opened actions to participants")
-        _prompt_of_theme(conn, principal.workshop_id, theme_id)
+        _, group_id = _visible_theme(conn, principal, theme_id)
         row = conn.execute(
             "insert into actions (workshop_id, theme_id, what, owner, due, participant_id,"
             " created_at) values (?, ?, ?, ?, ?, ?, ?) returning id",
@@ -96,7 +96,7 @@ def add_action(
         ).fetchone()
         conn.execute("update themes set edited = 1 where id = ?", [theme_id])
         stored = {"action_id": row["id"], "action": None}  # replay reads the action itself
-        event = append_event(conn, principal.workshop_id, ev.ACTION_ADDED, stored)
+        event = append_event(conn, principal.workshop_id, ev.ACTION_ADDED, stored, group_id)
         event.data["action"] = action_payload(conn, row["id"])
         return [event]
 
@@ -106,7 +106,8 @@ def add_action(
 def delete_action(principal: Principal, action_id: int) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         row = conn.execute(
-            "select * from actions where id = ? and workshop_id = ?",
+            "select a.*, t.group_id from actions a join themes t on t.id = a.theme_id"
+            " where a.id = ? and a.workshop_id = ?",
             [action_id, principal.workshop_id],
         ).fetchone()
         if row is None:
@@ -115,7 +116,7 @@ def delete_action(principal: Principal, action_id: int) -> Change:
             raise forbidden("only the facilitator or whoever added it may remove an action")
         conn.execute("delete from actions where id = ?", [action_id])
         data = {"action_id": action_id, "theme_id": row["theme_id"]}
-        return [append_event(conn, principal.workshop_id, ev.ACTION_REMOVED, data)]
+        return [append_event(conn, principal.workshop_id, ev.ACTION_REMOVED, data, row["group_id"])]
 
     return change
 
@@ -139,13 +140,24 @@ def _voting_workshop(conn: sqlite3.Connection, workshop_id: str) -> sqlite3.Row:
     return row
 
 
-def _prompt_of_theme(conn: sqlite3.Connection, workshop_id: str, theme_id: int) -> int:
+def _visible_theme(
+    conn: sqlite3.Connection, principal: Principal, theme_id: int
+) -> tuple[int, int | None]:
+    """(prompt id, group id) of a theme this person can see: a participant sees workshop-wide
+    themes and their own group's, and other groups' only while results are shared."""
     row = conn.execute(
-        "select prompt_id from themes where id = ? and workshop_id = ?", [theme_id, workshop_id]
+        "select t.prompt_id, t.group_id, w.shared from themes t join workshops w"
+        " on w.id = t.workshop_id where t.id = ? and t.workshop_id = ?",
+        [theme_id, principal.workshop_id],
     ).fetchone()
-    if row is None:
+    visible = row is not None and (
+        principal.is_facilitator
+        or row["group_id"] in (None, principal.group_id)
+        or bool(row["shared"])
+    )
+    if not visible:
         raise not_found("theme")
-    return int(row["prompt_id"])
+    return int(row["prompt_id"]), row["group_id"]
 
 
 def _participants_may_add_actions(conn: sqlite3.Connection, principal: Principal) -> bool:
