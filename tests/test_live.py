@@ -354,8 +354,9 @@ async def test_a_groups_themes_stay_in_the_group_until_shared(live_server, works
         theme = (await clients["bertil"].receive_until("themes.replaced"))["themes"][0]
         await facilitator.command("theme.rename", theme_id=theme["id"], label="Liikenne")
         await facilitator.command("phase.set", phase="vote")
-        await clients["cecilia"].receive_until("phase.changed")
-        await clients["cecilia"].assert_silent()  # no themes.replaced, no theme.updated
+        seen = [await clients["cecilia"].receive() for _ in range(2)]
+        assert [m["type"] for m in seen] == ["phase.changed", "posting.changed"]  # no themes
+        await clients["cecilia"].assert_silent()
         refused = await clients["cecilia"].command("vote.cast", theme_id=theme["id"])
         assert refused["code"] == "not_found"
         assert (await clients["bertil"].command("vote.cast", theme_id=theme["id"]))["type"] == "ack"
@@ -409,6 +410,33 @@ async def test_phase_timer_and_lock_reach_everyone(live_server, workshop):
         assert denied["code"] == "forbidden"
     finally:
         await close_all(clients)
+
+
+async def test_voting_and_the_summary_lock_posting_and_ideating_opens_it(live_server, workshop):
+    aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    facilitator = await connect(live_server.ws_url, workshop["facilitator_token"])
+    prompt = workshop["prompt"]
+    try:
+        posted = await aino.command("note.add", prompt_id=prompt, text="aulassa")
+        assert posted["type"] == "ack"  # the lobby takes early notes
+        await facilitator.command("phase.set", phase="vote")
+        assert (await aino.receive_until("posting.changed"))["locked"] is True
+        await facilitator.command("phase.set", phase="summary")
+        late = {"prompt_id": prompt, "text": "myöhässä"}
+        edit = {"note_id": posted["note"]["id"], "text": "muutettu äänien jälkeen"}
+        for kind, fields in (("note.add", late), ("note.edit", edit)):
+            assert (await aino.command(kind, **fields))["code"] == "locked", kind
+        await facilitator.command("posting.set", locked=False)  # by hand, in any phase
+        assert (await aino.receive_until("posting.changed"))["locked"] is False
+        assert (await aino.command("note.add", **late))["type"] == "ack"
+        await facilitator.command("posting.set", locked=True)
+        await facilitator.command("phase.set", phase="ideate")
+        opened = [await aino.receive_until("posting.changed") for _ in range(2)]
+        assert [m["locked"] for m in opened] == [True, False]
+        assert (await aino.command("note.add", prompt_id=prompt, text="uusi"))["type"] == "ack"
+    finally:
+        await aino.close()
+        await facilitator.close()
 
 
 async def test_deleting_a_workshop_closes_its_connections(live_server, workshop):

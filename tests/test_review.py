@@ -136,7 +136,13 @@ async def test_dots_cannot_be_overspent_even_by_replaying_frames(room, live_serv
     total = await facilitator.receive_until("votes.changed", theme_id=themes[0]["id"], votes=2)
     assert total["votes"] == 2
     await other.assert_silent(
-        ignore=("phase.changed", "voting.changed", "themes.replaced", "note.added")
+        ignore=(
+            "phase.changed",
+            "posting.changed",
+            "voting.changed",
+            "themes.replaced",
+            "note.added",
+        )
     )
     retracted = await voter.command("vote.retract", theme_id=themes[0]["id"])
     assert retracted["votes"] == {str(themes[0]["id"]): 1}

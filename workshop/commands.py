@@ -175,6 +175,26 @@ def set_workshop_setting(principal: Principal, column: str, value: Any) -> Chang
     return change
 
 
+# Posting as a phase leaves it: notes are written while ideating, and votes and the summary
+# need notes that hold still (no new ones, no edits under votes already cast). The lobby and
+# review keep posting as it was; the facilitator may switch it by hand in any phase.
+_LOCKED_AFTER_ENTERING = {"ideate": 0, "vote": 1, "summary": 1}
+
+
+def set_phase(principal: Principal, phase: str) -> Change:
+    """Move to a phase, opening or locking posting as that phase needs."""
+    set_phase_only = set_workshop_setting(principal, "phase", phase)
+
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        events = set_phase_only(conn)
+        if events and phase in _LOCKED_AFTER_ENTERING:
+            lock = set_workshop_setting(principal, "locked", _LOCKED_AFTER_ENTERING[phase])
+            events += lock(conn)
+        return events
+
+    return change
+
+
 def set_timer(principal: Principal, ends_at: int | None, seconds: int | None) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         conn.execute(

@@ -310,7 +310,7 @@ class Talkoot:
     async def set_phase(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
         facilitator_only(principal)
         phase = check.choice(body.get("phase"), "phase", PHASES)
-        change = commands.set_workshop_setting(principal, "phase", phase)
+        change = commands.set_phase(principal, phase)
         return await self.run(principal, check.cid(body.get("cid")), change)
 
     async def set_flag(
