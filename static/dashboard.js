@@ -47,6 +47,22 @@ $("timer-stop").addEventListener("click", () => live.send("timer.set", { seconds
 $("lock-toggle").addEventListener("click", () => live.send("posting.set", { locked: !state.locked }));
 $("share-toggle").addEventListener("change", (event) => live.send("sharing.set", { shared: event.target.checked }));
 
+$("delete-workshop").addEventListener("click", async () => {
+  if (!window.confirm(t("delete_confirm"))) return;
+  const failed = $("delete-error");
+  failed.hidden = true;
+  try {
+    const response = await fetch(`/api/workshops/${data.workshop_id}`, {
+      method: "DELETE", headers: { Authorization: `Bearer ${data.token}` },
+    });
+    if (response.status !== 204) throw new Error(String(response.status));
+    storage.remove(`talkoot:facilitator:${data.workshop_id}`);
+  } catch {
+    failed.textContent = t("delete_failed");
+    failed.hidden = false;
+  } // on success the server closes the live connection: closed() says the workshop is gone
+});
+
 const dialog = $("qr-dialog");
 $("qr-show").addEventListener("click", () => dialog.showModal());
 dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });

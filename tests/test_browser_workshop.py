@@ -393,15 +393,20 @@ def test_hiding_sharing_and_escaping(live_server: LiveServer, new_context: NewCo
     dash.get_by_role("button", name="Open posting").click()
     expect(section.get_by_role("button", name="Post")).to_be_enabled()
 
-    # Deleting the workshop ends every board with a message (close code 4404).
-    response = httpx.delete(
-        f"{url}/api/workshops/{workshop['id']}",
-        timeout=10,
-        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
-    )
-    assert response.status_code == 204
+    # The dashboard deletes the workshop after a confirmation; every board ends with a message
+    # (close code 4404).
+    auth = {"Authorization": f"Bearer {workshop['facilitator_token']}"}
+    delete = dash.get_by_role("button", name="Delete the workshop")
+    dash.once("dialog", lambda dialog: dialog.dismiss())
+    delete.click()
+    state = httpx.get(f"{url}/api/workshops/{workshop['id']}/notes", timeout=10, headers=auth)
+    assert state.status_code == 200  # a cancelled confirmation deletes nothing
+    dash.once("dialog", lambda dialog: dialog.accept())
+    delete.click()
     expect(kalle.get_by_role("alert")).to_contain_text("This workshop has been deleted.")
     expect(dash.get_by_role("alert")).to_contain_text("This workshop has been deleted.")
+    gone = httpx.get(f"{url}/api/workshops/{workshop['id']}/notes", timeout=10, headers=auth)
+    assert gone.status_code in (401, 404)
 
 
 # ---- 6. a lost ack and a reload while disconnected ---------------------------------------

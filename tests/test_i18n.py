@@ -70,3 +70,10 @@ def test_a_join_page_falls_back_to_the_workshop_language(live_server):
     created = create_workshop(live_server.url, language="sv")
     page = httpx.get(f"{live_server.url}/j/{created['code']}")
     assert SKIP_LINK["sv"] in page.text
+
+
+def test_the_join_page_says_what_is_stored_and_who_sees_it(live_server):
+    created = create_workshop(live_server.url, language="fi")
+    page = httpx.get(f"{live_server.url}/j/{created['code']}")
+    assert "antamasi nimi tallennetaan" in page.text
+    assert "Fasilitaattori voi poistaa työpajan" in page.text
