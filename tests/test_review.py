@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import sqlite3
 
+import httpx
 import pytest
 
 from tests.helpers import connect, create_workshop, join, new_cid
@@ -207,6 +209,40 @@ async def test_a_removed_action_leaves_neither_the_replay_nor_the_log(room, live
         ).fetchall()
     assert len(logged) == 2
     assert not any("Kimppakyydit" in p or "Loukkaava" in p for (p,) in logged)
+
+
+async def test_a_hidden_or_deleted_note_takes_its_words_out_of_its_theme(room, live_server):
+    facilitator, author = room["clients"]["facilitator"], room["clients"]["p0"]
+    themes = await run_analysis(facilitator, room["prompts"][0])
+    texts = {n["id"]: n["text"] for n in (await _notes(live_server, room))}
+    words = {i: set(re.findall(r"[\w-]+", t.casefold())) for i, t in texts.items()}
+    for theme, change in zip(themes, ("hide", "delete"), strict=True):
+        # A note that alone gives its theme a keyword, as an abusive note would.
+        alone = next(
+            n
+            for n in theme["note_ids"]
+            for k in theme["keywords"]
+            if k in words[n] and not any(k in words[o] for o in theme["note_ids"] if o != n)
+        )
+        if change == "hide":
+            await facilitator.command("note.hide", note_id=alone, hidden=True)
+        else:
+            await author.command("note.delete", note_id=alone)
+        updated = (await author.receive_until("theme.updated"))["theme"]
+        assert updated["id"] == theme["id"] and alone not in updated["note_ids"]
+        left = set().union(*(words[n] for n in updated["note_ids"]))
+        assert updated["keywords"] and set(updated["keywords"]) <= left
+        assert set(updated["label"].split(", ")) <= left
+        assert len(updated["keywords"]) < len(theme["keywords"])
+
+
+async def _notes(live_server, room):
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        response = await http.get(
+            f"/api/workshops/{room['created']['id']}/notes",
+            headers={"Authorization": f"Bearer {room['created']['facilitator_token']}"},
+        )
+    return response.json()["notes"]
 
 
 async def test_replay_rebuilds_the_review_state(room, live_server):

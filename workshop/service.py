@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from workshop import commands, store
+from workshop import commands, store, theme_commands
 from workshop import events as ev
 from workshop import validation as check
 from workshop.db import Database
@@ -296,14 +296,20 @@ class Talkoot:
     ) -> commands.CommandResult:
         cid = check.cid(body.get("cid"))
         note_id = check.positive_id(body.get("note_id"), "note_id")
-        return await self.run(principal, cid, commands.delete_note(principal, note_id))
+        change = theme_commands.leaving_its_theme(
+            principal, note_id, commands.delete_note(principal, note_id)
+        )
+        return await self.run(principal, cid, change)
 
     async def hide_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
         facilitator_only(principal)
         cid = check.cid(body.get("cid"))
         note_id = check.positive_id(body.get("note_id"), "note_id")
         hidden = check.flag(body.get("hidden", True), "hidden")
-        return await self.run(principal, cid, commands.hide_note(principal, note_id, hidden))
+        change = commands.hide_note(principal, note_id, hidden)
+        if hidden:
+            change = theme_commands.leaving_its_theme(principal, note_id, change)
+        return await self.run(principal, cid, change)
 
     # ---- steering (facilitator) ----------------------------------------------------------
 

@@ -10,6 +10,7 @@ groups for a workshop-wide theme), like the notes they were made from.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,9 @@ from workshop.commands import Change, append_event
 from workshop.errors import invalid, not_found
 from workshop.models import Principal
 from workshop.store import now_iso
+
+_WORD = re.compile(r"[\w-]+")  # keywords keep their hyphens ("digitaidot-kurssit")
+LABEL_FROM_NOTE_CHARACTERS = 60
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,58 @@ def delete_theme(principal: Principal, theme_id: int) -> Change:
         return [_removed(conn, principal, theme_id, row["prompt_id"], row["group_id"])]
 
     return change
+
+
+def leaving_its_theme(principal: Principal, note_id: int, then: Change) -> Change:
+    """`then` (hiding or deleting a note), after the note has left its theme together with the
+    words only it gave the theme: a hidden or deleted note's words must not stay in the label
+    and keywords that screens and summaries show."""
+
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        row = conn.execute(
+            "select tn.theme_id from theme_notes tn join notes n on n.id = tn.note_id"
+            " where tn.note_id = ? and n.workshop_id = ?",
+            [note_id, principal.workshop_id],
+        ).fetchone()
+        events = []
+        if row is not None:
+            conn.execute("delete from theme_notes where note_id = ?", [note_id])
+            _keep_words_still_present(conn, row["theme_id"])
+            events.append(_updated(conn, principal, row["theme_id"]))
+        return events + then(conn)
+
+    return change
+
+
+def _keep_words_still_present(conn: sqlite3.Connection, theme_id: int) -> None:
+    """Drop keywords (and, unless a person named the theme, label words) that no visible note
+    of the theme contains any longer."""
+    theme = conn.execute(
+        "select label, keywords, edited from themes where id = ?", [theme_id]
+    ).fetchone()
+    texts = [
+        r[0]
+        for r in conn.execute(
+            "select n.text from theme_notes tn join notes n on n.id = tn.note_id"
+            " where tn.theme_id = ? and n.hidden = 0 order by n.id",
+            [theme_id],
+        )
+    ]
+    present = {word for text in texts for word in _WORD.findall(text.casefold())}
+    keywords = [k for k in json.loads(theme["keywords"]) if k.casefold() in present]
+    label = theme["label"]
+    if not theme["edited"]:
+        kept = [word for word in label.split(", ") if word.casefold() in present]
+        label = ", ".join(kept or keywords[:1]) or _first_words(texts) or "–"
+    conn.execute(
+        "update themes set label = ?, keywords = ? where id = ?",
+        [label, json.dumps(keywords), theme_id],
+    )
+
+
+def _first_words(texts: list[str]) -> str:
+    """A stand-in label from the theme's first note, when none of its keywords is left."""
+    return " ".join(texts[0].split()[:3])[:LABEL_FROM_NOTE_CHARACTERS] if texts else ""
 
 
 # ---- helpers ------------------------------------------------------------------------
