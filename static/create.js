@@ -221,7 +221,6 @@ form.addEventListener("submit", async (event) => {
     }
     const answer = await response.json().catch(() => ({}));
     if (response.status === 201) {
-      try { localStorage.setItem(`talkoot:facilitator:${answer.id}`, JSON.stringify(answer.facilitator_token)); } catch { /* not essential */ }
       location.assign(answer.dashboard_url);
       return;
     }

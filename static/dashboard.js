@@ -1,6 +1,6 @@
 // The facilitator's dashboard: steer the workshop and watch every group's notes live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createReview }, { el, confirmedTwice }] = await Promise.all([
+const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient, CLOSE_DELETED }, { createReview }, { el, confirmedTwice }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["review.js"]),
@@ -13,8 +13,6 @@ const $ = (id) => document.getElementById(id);
 const state = { phase: null, locked: false, shared: false, timer: { ends_at: null }, notes: new Map(), ended: false };
 const items = new Map();
 let renderQueued = false;
-
-storage.set(`talkoot:facilitator:${data.workshop_id}`, data.token);
 
 function showError(message) {
   const box = $("control-error");
@@ -56,7 +54,6 @@ $("delete-workshop").addEventListener("click", async () => {
       method: "DELETE", headers: { Authorization: `Bearer ${data.token}` },
     });
     if (response.status !== 204) throw new Error(String(response.status));
-    storage.remove(`talkoot:facilitator:${data.workshop_id}`);
   } catch {
     failed.textContent = t("delete_failed");
     failed.hidden = false;
