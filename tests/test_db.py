@@ -23,23 +23,33 @@ async def test_migrations_run_once_and_record_the_version(tmp_path):
             assert mode == "wal"
 
 
-def test_the_log_forgets_the_text_of_actions_added_before_it_kept_only_ids(tmp_path):
+def test_the_log_forgets_the_text_of_actions_and_themes_logged_before_it_kept_ids(tmp_path):
     conn = sqlite3.connect(tmp_path / "old.db")
-    for number, script in enumerate(MIGRATIONS[:-1], start=1):
+    for number, script in enumerate(MIGRATIONS[:-2], start=1):
         conn.executescript(f"{script}; pragma user_version = {number};")
     conn.execute(
         "insert into workshops (id, code, title, language, facilitator_token_hash,"
         " created_at) values ('w', 'C', 't', 'fi', 'h', 'now')"
     )
-    old_payload = '{"action": {"id": 7, "theme_id": 3, "what": "Salainen", "owner": "X"}}'
-    conn.execute(
-        "insert into events (workshop_id, seq, type, payload, created_at)"
-        " values ('w', 1, 'action.added', ?, 'now')",
-        [old_payload],
-    )
+    theme = {"id": 3, "label": "Salainen", "keywords": ["salainen"], "note_ids": [1]}
+    old = {
+        "action.added": {"action": {"id": 7, "theme_id": 3, "what": "Salainen", "owner": "X"}},
+        "theme.updated": {"theme": theme},
+        "themes.replaced": {"prompt_id": 2, "group_id": None, "themes": [theme, {"id": 4}]},
+    }
+    for seq, (kind, payload) in enumerate(old.items(), start=1):
+        conn.execute(
+            "insert into events (workshop_id, seq, type, payload, created_at)"
+            " values ('w', ?, ?, ?, 'now')",
+            [seq, kind, json.dumps(payload)],
+        )
     migrate(conn)
-    payload = conn.execute("select payload from events").fetchone()[0]
-    assert json.loads(payload) == {"action_id": 7, "action": None}
+    payloads = [json.loads(p) for (p,) in conn.execute("select payload from events order by seq")]
+    assert payloads == [
+        {"action_id": 7, "action": None},
+        {"theme_id": 3, "theme": None},
+        {"prompt_id": 2, "group_id": None, "theme_ids": [3, 4], "themes": None},
+    ]
     conn.close()
 
 

@@ -155,6 +155,20 @@ MIGRATIONS: list[str] = [
         'action', json('null'))
     where type = 'action.added';
     """,
+    """
+    -- Theme labels and keywords live only in the themes table too: a renamed theme, or one
+    -- whose words left with a hidden note, keeps no old label in the log.
+    update events set payload = json_object('theme_id', json_extract(payload, '$.theme.id'),
+        'theme', json('null'))
+    where type = 'theme.updated';
+    update events set payload = json_object(
+        'prompt_id', json_extract(payload, '$.prompt_id'),
+        'group_id', json_extract(payload, '$.group_id'),
+        'theme_ids', json((select json_group_array(json_extract(value, '$.id'))
+                           from json_each(events.payload, '$.themes'))),
+        'themes', json('null'))
+    where type = 'themes.replaced';
+    """,
 ]
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from workshop.db import Database
-from workshop.events import NOTE_HIDDEN, Event
+from workshop.events import NOTE_HIDDEN, THEME_UPDATED, THEMES_REPLACED, Event
 from workshop.models import Group, Note, Principal, Prompt, Workshop
 
 NOTE_COLUMNS = """
@@ -118,11 +118,12 @@ async def notes(db: Database, workshop_id: str, viewer: Principal) -> list[Note]
 async def events_since(
     db: Database, workshop_id: str, since: int, viewer: Principal
 ) -> list[Event]:
-    """The log after `since` as this viewer may see it, with notes in their current state.
+    """The log after `since` as this viewer may see it, with its content as it is now.
 
-    Notes come from the notes table rather than the log, so text that was since
-    edited, hidden or deleted is not replayed. Other groups' events are replayed
-    only while results are shared now, whatever the sharing was when they happened.
+    The log keeps ids, not text: notes, actions and themes come from their own tables,
+    so text that was since edited, hidden, renamed or deleted is not replayed. Other
+    groups' events are replayed only while results are shared now, whatever the
+    sharing was when they happened.
     """
     sql = f"""
         select e.seq, e.type, e.group_id, e.shared, e.facilitator_only, e.payload, {NOTE_COLUMNS},
@@ -141,32 +142,53 @@ async def events_since(
         if not shared_now:
             sql += " and (e.group_id is null or e.group_id = ?)"
             params.append(viewer.group_id)
-    rows = await db.execute(sql + " order by e.seq", params)
-    events = (_replayed_event(workshop_id, row, shared_now) for row in rows)
-    return [event for event in events if event is not None]
+    rows = list(await db.execute(sql + " order by e.seq", params))
+    themes_now: dict[int, dict[str, Any]] = {}
+    if any(row["type"] in (THEMES_REPLACED, THEME_UPDATED) for row in rows):
+        themes_now = {t["id"]: _shown_theme(t) for t in await themes(db, workshop_id)}
+    replayed = []
+    for row in rows:
+        data = _content_now(row, themes_now)
+        if data is not None:  # None: what the event was about is gone
+            replayed.append(
+                Event(
+                    workshop_id,
+                    row["seq"],
+                    row["type"],
+                    data,
+                    row["group_id"],
+                    shared_now,
+                    bool(row["facilitator_only"]),
+                )
+            )
+    return replayed
 
 
-def _replayed_event(workshop_id: str, row: sqlite3.Row, shared_now: bool) -> Event | None:
-    data = json.loads(row["payload"])
+def _content_now(row: sqlite3.Row, themes_now: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
+    """A logged event's data with the note, action or themes it names as they are now."""
+    data: dict[str, Any] = json.loads(row["payload"])
     if "note" in data:
-        if row["id"] is None:  # the note has been deleted since
+        if row["id"] is None:
             return None
         data["note"] = Note.from_row(row).to_dict()
         if row["type"] == NOTE_HIDDEN:  # an old un-hide must not show a note hidden again
             data["hidden"] = data["note"]["hidden"]
-    if "action" in data:
-        if row["action_id"] is None:  # the action has been removed since
+    elif "action" in data:
+        if row["action_id"] is None:
             return None
         data["action"] = {column: row[f"action_{column}"] for column in _ACTION_FIELDS}
-    return Event(
-        workshop_id,
-        row["seq"],
-        row["type"],
-        data,
-        row["group_id"],
-        shared_now,
-        bool(row["facilitator_only"]),
-    )
+    elif row["type"] == THEMES_REPLACED:
+        data["themes"] = [themes_now[t] for t in data["theme_ids"] if t in themes_now]
+    elif row["type"] == THEME_UPDATED:
+        if data["theme_id"] not in themes_now:
+            return None
+        data["theme"] = themes_now[data["theme_id"]]
+    return data
+
+
+def _shown_theme(theme: dict[str, Any]) -> dict[str, Any]:
+    """A theme as events show it (the representatives are for downloads only)."""
+    return {key: value for key, value in theme.items() if key != "representatives"}
 
 
 async def _is_shared(db: Database, workshop_id: str) -> bool:

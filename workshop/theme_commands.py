@@ -99,8 +99,14 @@ def apply_analysis(
         themes = [
             theme_payload(conn, t) for t in themes_in_scope(conn, workshop_id, prompt_id, group_id)
         ]
-        data = {"prompt_id": prompt_id, "group_id": group_id, "themes": themes}
-        replaced = append_event(conn, workshop_id, ev.THEMES_REPLACED, data, group_id)
+        stored = {  # the log keeps ids; a replay reads the themes as they are then
+            "prompt_id": prompt_id,
+            "group_id": group_id,
+            "theme_ids": [t["id"] for t in themes],
+            "themes": None,
+        }
+        replaced = append_event(conn, workshop_id, ev.THEMES_REPLACED, stored, group_id)
+        replaced.data["themes"] = themes
         return [*events, replaced]
 
     return change
@@ -342,9 +348,10 @@ def _theme_row(conn: sqlite3.Connection, workshop_id: str, theme_id: int) -> sql
 
 def _updated(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> ev.Event:
     theme = theme_payload(conn, theme_id)
-    return append_event(
-        conn, principal.workshop_id, ev.THEME_UPDATED, {"theme": theme}, theme["group_id"]
-    )
+    stored = {"theme_id": theme_id, "theme": None}  # a replay reads the theme as it is then
+    event = append_event(conn, principal.workshop_id, ev.THEME_UPDATED, stored, theme["group_id"])
+    event.data["theme"] = theme
+    return event
 
 
 def _removed(
