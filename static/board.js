@@ -431,11 +431,7 @@ const handlers = {
         break;
       case "sharing.changed":
         state.shared = msg.shared;
-        if (!state.shared) {
-          for (const [id, note] of state.notes) if (note.group_id !== state.groupId) state.notes.delete(id);
-        } else if (!replayed) {
-          live.resync(); // other groups' earlier themes come only with a replay
-        }
+        if (!state.shared) for (const [id, note] of state.notes) if (note.group_id !== state.groupId) state.notes.delete(id);
         break;
       case "phase.changed":
         state.phase = msg.phase;

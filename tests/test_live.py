@@ -362,9 +362,10 @@ async def test_a_groups_themes_stay_in_the_group_until_shared(live_server, works
         assert (await clients["bertil"].command("vote.cast", theme_id=theme["id"]))["type"] == "ack"
 
         await facilitator.command("sharing.set", shared=True)
-        assert (await clients["cecilia"].command("vote.cast", theme_id=theme["id"]))[
-            "type"
-        ] == "ack"
+        snapshot = await clients["cecilia"].receive_until("themes.snapshot")
+        assert [(t["id"], t["label"]) for t in snapshot["themes"]] == [(theme["id"], "Liikenne")]
+        voted = await clients["cecilia"].command("vote.cast", theme_id=theme["id"])
+        assert voted["type"] == "ack"
         late = await connect(live_server.ws_url, workshop["people"]["cecilia"]["participant_token"])
         renamed = await late.receive_until("theme.updated")
         assert renamed["theme"]["label"] == "Liikenne"

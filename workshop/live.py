@@ -212,7 +212,7 @@ class LiveConnection:
             await self._send_event(event)
         if state["shared"]:
             # Notes other groups posted before sharing began are in no replayable event.
-            await self._send_shared_notes()
+            await self._send_shared_results()
         if principal.is_facilitator:
             await self._send(ev.dumps(await talkoot.presence(principal.workshop_id)))
 
@@ -260,7 +260,7 @@ class LiveConnection:
             if isinstance(item, ev.Event):
                 await self._send_event(item)
                 if item.type == ev.SHARING_CHANGED and item.data["shared"]:
-                    await self._send_shared_notes()
+                    await self._send_shared_results()
             else:
                 await self._send(item)
 
@@ -273,12 +273,20 @@ class LiveConnection:
         if message is not None:
             await self._send(message)
 
-    async def _send_shared_notes(self) -> None:
+    async def _send_shared_results(self) -> None:
+        """Once results are shared, what other groups wrote before: their notes, and the themes
+        and actions made from them (all of a workshop's, now that every group may see them)."""
         if self.principal.is_facilitator:
             return
-        notes = await store.notes(self.talkoot.db, self.principal.workshop_id, self.principal)
+        db, workshop_id = self.talkoot.db, self.principal.workshop_id
+        notes = await store.notes(db, workshop_id, self.principal)
         await self._send(
             ev.dumps({"type": "notes.snapshot", "notes": [n.to_dict() for n in notes]})
+        )
+        themes = [store.shown_theme(t) for t in await store.themes(db, workshop_id)]
+        actions = await store.actions(db, workshop_id)
+        await self._send(
+            ev.dumps({"type": "themes.snapshot", "themes": themes, "actions": actions})
         )
 
     async def _send(self, text: str) -> None:

@@ -145,7 +145,7 @@ async def events_since(
     rows = list(await db.execute(sql + " order by e.seq", params))
     themes_now: dict[int, dict[str, Any]] = {}
     if any(row["type"] in (THEMES_REPLACED, THEME_UPDATED) for row in rows):
-        themes_now = {t["id"]: _shown_theme(t) for t in await themes(db, workshop_id)}
+        themes_now = {t["id"]: shown_theme(t) for t in await themes(db, workshop_id)}
     replayed = []
     for row in rows:
         data = _content_now(row, themes_now)
@@ -186,7 +186,7 @@ def _content_now(row: sqlite3.Row, themes_now: dict[int, dict[str, Any]]) -> dic
     return data
 
 
-def _shown_theme(theme: dict[str, Any]) -> dict[str, Any]:
+def shown_theme(theme: dict[str, Any]) -> dict[str, Any]:
     """A theme as events show it (the representatives are for downloads only)."""
     return {key: value for key, value in theme.items() if key != "representatives"}
 
@@ -344,7 +344,8 @@ async def votes_of(db: Database, participant_id: int) -> dict[int, int]:
 
 async def actions(db: Database, workshop_id: str) -> list[dict[str, Any]]:
     rows = await db.execute(
-        "select id, theme_id, what, owner, due from actions where workshop_id = ? order by id",
+        "select id, theme_id, what, owner, due, participant_id from actions where workshop_id = ?"
+        " order by id",
         [workshop_id],
     )
     return [dict(row) for row in rows]
