@@ -374,6 +374,31 @@ async def test_a_groups_themes_stay_in_the_group_until_shared(live_server, works
         await close_all(clients)
 
 
+async def test_a_theme_thinned_by_a_group_run_keeps_only_words_its_notes_still_have(
+    live_server, workshop
+):
+    clients = await open_all(live_server, workshop)
+    prompt = workshop["prompt"]
+    try:
+        for text in ("Bussit Lohjalla myöhässä", "Junat Lohjalla myöhässä", "Lohjalla ei kyytejä"):
+            await clients["aino"].command("note.add", prompt_id=prompt, text=text)
+        for text in ("Bussit Karkkilassa harvassa", "Karkkilassa bussit harvassa"):
+            await clients["cecilia"].command("note.add", prompt_id=prompt, text=text)
+        facilitator = clients["facilitator"]
+        await facilitator.command("themes.run", prompt_id=prompt, themes=1)
+        whole = (await facilitator.receive_until("themes.replaced"))["themes"][0]
+        assert "lohjalla" in whole["keywords"]
+        lohja = workshop["people"]["aino"]["group_id"]
+        await facilitator.command("themes.run", prompt_id=prompt, group_id=lohja, themes=1)
+        thinned = (await facilitator.receive_until("theme.updated"))["theme"]
+        assert thinned["id"] == whole["id"] and len(thinned["note_ids"]) == 2
+        left = {"bussit", "karkkilassa", "harvassa"}
+        assert thinned["keywords"] and set(thinned["keywords"]) <= left
+        assert set(thinned["label"].split(", ")) <= left
+    finally:
+        await close_all(clients)
+
+
 async def test_only_the_author_edits_and_deletes(live_server, workshop):
     clients = await open_all(live_server, workshop)
     try:

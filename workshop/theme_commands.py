@@ -23,6 +23,7 @@ from workshop.store import now_iso
 
 _WORD = re.compile(r"[\w-]+")  # keywords keep their hyphens ("digitaidot-kurssit")
 LABEL_FROM_NOTE_CHARACTERS = 60
+MIN_THEME_NOTES = 2  # as the analysis: a theme needs two notes
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def apply_analysis(
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         removed, thinned = _forget_untouched(conn, workshop_id, prompt_id, group_id)
         events = [_removed(conn, principal, t, prompt_id, group) for t, group in removed]
-        events += [_updated(conn, principal, t) for t in thinned]
+        events += [_thinned(conn, principal, t, prompt_id) for t in thinned]
         position = len(themes_in_scope(conn, workshop_id, prompt_id, group_id))
         for offset, draft in enumerate(drafts):
             theme_id = _insert_theme(
@@ -145,6 +146,21 @@ def _forget_untouched(
     }
     thinned = [t for t in shared if t in taken]
     return removed, thinned
+
+
+def _thinned(
+    conn: sqlite3.Connection, principal: Principal, theme_id: int, prompt_id: int
+) -> ev.Event:
+    """An all-group theme that a group's run took notes from: words only those notes gave it
+    leave its label and keywords, and with fewer than two notes left it is no theme at all."""
+    left = conn.execute(
+        "select count(*) from theme_notes where theme_id = ?", [theme_id]
+    ).fetchone()[0]
+    if left < MIN_THEME_NOTES:
+        conn.execute("delete from themes where id = ?", [theme_id])
+        return _removed(conn, principal, theme_id, prompt_id, None)
+    _keep_words_still_present(conn, theme_id)
+    return _updated(conn, principal, theme_id)
 
 
 def _insert_theme(
