@@ -108,7 +108,8 @@ function renderPhase() {
 }
 
 function renderLocked() {
-  $("locked-banner").hidden = !state.locked || state.ended;
+  // Voting and the summary lock posting as a matter of course: no banner as if it were news.
+  $("locked-banner").hidden = !state.locked || state.ended || ["vote", "summary"].includes(state.phase);
   for (const parts of ui.sections.values()) {
     // aria-disabled, not disabled: a focused Post button keeps the focus when posting pauses.
     setAttr(parts.button, "aria-disabled", state.locked || state.ended ? "true" : null);
@@ -436,6 +437,7 @@ const handlers = {
       case "phase.changed":
         state.phase = msg.phase;
         renderPhase();
+        renderLocked();
         if (!replayed) say(t("phase_now", { phase: t(`phase.${msg.phase}`) }));
         break;
       case "timer.changed":

@@ -233,6 +233,11 @@ const live = new LiveClient({
       state.ended = true;
       setConnection("none");
       $("dash-message").replaceChildren(el("p", { class: "notice error" }, code === CLOSE_DELETED ? t("deleted") : t("bad_token")));
+      // Nothing of a deleted workshop stays on screen (a projector may be showing it).
+      if (code === CLOSE_DELETED) {
+        dialog.close();
+        for (const part of document.querySelectorAll("#dashboard > :not(.dash-top), .dash-top > section")) part.hidden = true;
+      }
     },
   },
 });

@@ -235,6 +235,7 @@ def test_participant_spends_dots_and_dashboard_counts(
 
     view = phone.get_by_role("region", name="Vote")
     expect(view).to_be_visible()
+    expect(phone.locator("#locked-banner")).to_be_hidden()  # voting locks posting quietly
     left = view.locator(".dots-left")
     expect(left).to_have_text("2 of 2 dots left")
     bus = view.locator("li.vote-theme").filter(has_text="bussi")

@@ -403,6 +403,9 @@ def test_hiding_sharing_and_escaping(live_server: LiveServer, new_context: NewCo
     delete.click()
     expect(kalle.get_by_role("alert")).to_contain_text("This workshop has been deleted.")
     expect(dash.get_by_role("alert")).to_contain_text("This workshop has been deleted.")
+    expect(dash.locator("#join-code")).to_be_hidden()  # no code, QR, notes or controls left
+    expect(dash.get_by_text("Karkkila idea")).to_be_hidden()
+    expect(dash.get_by_role("button", name="Delete the workshop")).to_be_hidden()
     gone = httpx.get(f"{url}/api/workshops/{workshop['id']}/notes", timeout=10, headers=auth)
     assert gone.status_code in (401, 404)
 
