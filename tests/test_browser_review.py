@@ -415,6 +415,11 @@ def test_published_summary_reaches_the_participant_escaped(
     expect(theme).to_contain_text("1 vote")
     expect(theme).to_contain_text("Kimppakyydit <script>")
     expect(summary.locator("img, b, script")).to_have_count(0)
+    # The chart's words stay legible on the phone (at least 10 CSS px tall).
+    heights = summary.locator("figure.chart svg text").evaluate_all(
+        "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 10, heights
     assert phone.evaluate(
         "!document.activeElement || !document.activeElement.closest('#summary-view')"
     )

@@ -13,7 +13,7 @@ from workshop.reports import FORMATS, content_disposition
 from workshop.reports import render as render_download
 from workshop.reports.build import build_summary
 from workshop.reports.chart import svg as chart_svg
-from workshop.reports.model import WorkshopSummary
+from workshop.reports.model import PromptSection, WorkshopSummary
 from workshop.series_service import comparison_summary
 from workshop.series_views import comparison_for, token_of
 from workshop.views import talkoot_of
@@ -65,9 +65,18 @@ async def summary_page(request: Request) -> Response:
     return render(request, "summary.html", context, 200, summary.language)
 
 
+# The page's chart is laid out narrower than the PDF's (480 pt), so that it grows rather than
+# shrinks to fill a screen: on a 360 px phone its 9-unit text stays about 10 px tall.
+SCREEN_CHART_WIDTH = 320.0
+
+
 def summary_context(summary: WorkshopSummary) -> dict[str, object]:
     """The template draws each chart while it renders, so the chart speaks the page's language."""
-    return {"summary": summary, "chart": chart_svg, "formats": FORMATS}
+    return {"summary": summary, "chart": _screen_chart, "formats": FORMATS}
+
+
+def _screen_chart(section: PromptSection) -> str:
+    return chart_svg(section, SCREEN_CHART_WIDTH)
 
 
 async def download(summary: WorkshopSummary, fmt: str) -> Response:
