@@ -7,6 +7,7 @@ import io
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from datetime import datetime
 from functools import cache
 from typing import cast
 
@@ -122,6 +123,60 @@ def download(fmt: str) -> Download:
     return render(make_summary(), fmt)
 
 
+def series_summary() -> WorkshopSummary:
+    """A comparison of two workshops: one theme both raised, one only Vaasa did."""
+    workshops = ["Äänekoski", "Vaasa"]
+    common = ThemeLine(1, "kohtaamo", ["kohtaamo"], 5, 0, workshops, [], counts=[3, 2])
+    local = ThemeLine(2, "språk", ["språk"], 2, 0, ["Vaasa"], [], counts=[0, 2])
+    themes = [replace(common, spread="Yhteinen"), replace(local, spread="Paikallinen")]
+    return replace(
+        make_summary(),
+        groups=workshops,
+        prompts=[PromptSection(0, "Työpajasarjan kaikki muistiinpanot", themes, [])],
+        notes=[replace(n, group=workshops[i % 2]) for i, n in enumerate(NOTES)],
+        of_series=True,
+    )
+
+
+def test_a_series_download_compares_its_workshops_in_every_format() -> None:
+    summary = series_summary()
+    book = load_workbook(io.BytesIO(render(summary, "xlsx").content))
+    assert book.sheetnames == ["Vertailu", "Muistiinpanot"]  # no votes, no actions in a series
+    table = [list(r) for r in book["Vertailu"].iter_rows(values_only=True)]
+    assert table == [
+        ["Teema", "Äänekoski", "Vaasa", "Yhteensä", "Levinneisyys"],
+        ["kohtaamo", 3, 2, 5, "Yhteinen"],
+        ["språk", 0, 2, 2, "Paikallinen"],
+    ]
+    notes = [list(r) for r in book["Muistiinpanot"].iter_rows(values_only=True)]
+    assert notes[0] == ["Työpaja", "Teema", "Muistiinpano", "Kirjoittaja", "Luotu"]
+    markdown = render(summary, "md").content.decode()
+    assert (
+        "| Teema | Avainsanat | Muistiinpanot | Levinneisyys | Muistiinpanot työpajoittain |"
+        in markdown
+    )
+    assert "| kohtaamo | kohtaamo | 5 | Yhteinen | Äänekoski 3, Vaasa 2 |" in markdown
+    assert "Äänet" not in markdown
+    rows = list(
+        csv.reader(io.StringIO(render(summary, "csv").content.decode("utf-8-sig")), delimiter=";")
+    )
+    assert rows[0] == ["Työpaja", "Teema", "Muistiinpano", "Kirjoittaja", "Luotu"]
+    words = [
+        c.text
+        for t in Document(io.BytesIO(render(summary, "docx").content)).tables
+        for c in t._cells
+    ]
+    assert "Levinneisyys" in words and "Äänekoski 3, Vaasa 2" in words and "Äänet" not in words
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(render(summary, "pdf").content)).pages
+    )
+    assert "Paikallinen" in text and "Vaasa 2" in text
+    assert json.loads(render(summary, "json").content)["prompts"][0]["themes"][1]["counts"] == [
+        0,
+        2,
+    ]
+
+
 def test_formats_and_downloads() -> None:
     assert FORMATS == ("md", "csv", "json", "docx", "xlsx", "pdf")
     media = {fmt: download(fmt).media_type for fmt in FORMATS}
@@ -179,7 +234,7 @@ def test_csv_opens_in_finnish_excel_shape() -> None:
         KOHTAAMO[1],
         NOTES[0].text,
         SAMI_AUTHOR,
-        "2026-11-20T09:01:00.000Z",
+        "2026-11-20 11:01",  # Helsinki time (09:01 UTC), as Excel reads it in any locale
         "9",
     ]
     assert body[1][4] == ""  # anonymous
@@ -246,6 +301,8 @@ def test_xlsx_three_sheets() -> None:
     assert len(notes) == len(NOTES) + 1
     assert notes[1][4] == SAMI_AUTHOR and notes[2][4] is None
     assert notes[5][3] == FORMULA and notes_sheet["D6"].data_type == "s"  # text, not a formula
+    assert notes[1][5] == datetime(2026, 11, 20, 11, 1)  # a real time, Helsinki's
+    assert notes_sheet["F2"].number_format == "yyyy-mm-dd hh:mm"
     assert notes[3][3] == MULTILINE
     actions = [list(r) for r in book["Toimenpiteet"].iter_rows(values_only=True)]
     assert actions[1][:4] == [

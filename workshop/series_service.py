@@ -139,6 +139,14 @@ class Series:
         return Comparison(title, workshops, themes, notes, workshop_of_note, people)
 
 
+# Spelled as the series page spells them; called when the summary's language is set.
+_SPREAD_NAMES = {
+    "common": lambda: i18n.gettext("Common"),
+    "local": lambda: i18n.gettext("Local"),
+    "some": lambda: i18n.gettext("Some workshops"),
+}
+
+
 def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary:
     """The comparison as a summary, so it downloads in every summary format.
 
@@ -173,6 +181,8 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
             votes=0,
             groups=[titles[w] for w, n in theme.counts.items() if n],
             representatives=theme.representatives,
+            counts=[theme.counts.get(w.id, 0) for w in comparison.workshops],
+            spread=_SPREAD_NAMES[theme.spread(len(comparison.workshops))](),
         )
         for index, theme in enumerate(comparison.themes)
     ]

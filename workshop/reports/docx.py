@@ -37,15 +37,15 @@ def _chart(document: DocxDocument, section: PromptSection) -> None:
         doc_pr.set("title", clean(figure.title))
 
 
-def _theme_table(document: DocxDocument, section: PromptSection) -> None:
-    headers = tables.theme_headers()
+def _theme_table(document: DocxDocument, summary: WorkshopSummary, section: PromptSection) -> None:
+    headers = tables.theme_headers(summary)
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.text = ""
         cell.paragraphs[0].add_run(header).bold = True
-    for row in tables.theme_rows(section):
+    for row in tables.theme_rows(summary, section):
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             cell.text = clean(str(value))
@@ -71,7 +71,7 @@ def render(summary: WorkshopSummary) -> bytes:
             document.add_paragraph(i18n.gettext("No themes yet"))
         else:
             _chart(document, section)
-            _theme_table(document, section)
+            _theme_table(document, summary, section)
         for theme in section.themes:
             add(clean(theme.label), style["Heading 2"])
             if theme.representatives:

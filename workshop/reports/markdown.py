@@ -31,8 +31,9 @@ def render(summary: WorkshopSummary) -> bytes:
     lines = [f"# {escape(summary.title)}", "", tables.meta_line(summary)]
     for section in summary.prompts:
         lines += ["", f"## {escape(section.text)}", ""]
-        rows = list(tables.theme_rows(section))
-        lines += _table(tables.theme_headers(), rows) if rows else [i18n.gettext("No themes yet")]
+        rows = list(tables.theme_rows(summary, section))
+        headers = tables.theme_headers(summary)
+        lines += _table(headers, rows) if rows else [i18n.gettext("No themes yet")]
         for theme in section.themes:
             lines += ["", f"### {escape(theme.label)}"]
             if theme.representatives:

@@ -37,6 +37,10 @@ class ThemeLine:
     groups: list[str]  # the groups whose notes are in this theme, in workshop order
     representatives: list[str]  # two or three typical note texts
     actions: list[ActionLine] = field(default_factory=list)
+    # A series comparison only: notes per workshop (in the order of WorkshopSummary.groups)
+    # and how widely the workshops raised the theme ("Common", "Local", "Some workshops").
+    counts: list[int] = field(default_factory=list)
+    spread: str = ""
 
 
 @dataclass(frozen=True)

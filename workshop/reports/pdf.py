@@ -129,12 +129,13 @@ class _Report(FPDF):
             self.text(x0 + t.x, y0 + t.y, t.text)
         self.set_y(y0 + figure.height + 6)
 
-    def theme_table(self, section: PromptSection) -> None:
+    def theme_table(self, summary: WorkshopSummary, section: PromptSection) -> None:
         self.set_font(FONT, "", 9)
-        widths = (130, 115, 80, 45, 105)  # "Muistiinpanot" and "Anteckningar" fit on one line
-        align = ("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT")
+        # "Muistiinpanot" and "Anteckningar" fit on one line; a series' spread is a word
+        widths = (115, 95, 75, 80, 110) if summary.of_series else (130, 115, 80, 45, 105)
         bold = FontFace(emphasis="BOLD")
-        rows = list(tables.theme_rows(section))
+        rows = list(tables.theme_rows(summary, section))
+        align = tuple("RIGHT" if isinstance(value, int) else "LEFT" for value in rows[0])
         self.shape_for(*(str(value) for row in rows for value in row))
         with self.table(
             col_widths=widths,
@@ -144,7 +145,7 @@ class _Report(FPDF):
             headings_style=bold,
         ) as table:
             header = table.row()
-            for text in tables.theme_headers():
+            for text in tables.theme_headers(summary):
                 header.cell(text)
             for row in rows:
                 cells = table.row()
@@ -169,7 +170,7 @@ def render(summary: WorkshopSummary) -> bytes:
             pdf.para(i18n.gettext("No themes yet"))
         else:
             pdf.draw_chart(section)
-            pdf.theme_table(section)
+            pdf.theme_table(summary, section)
         for theme in section.themes:
             pdf.heading(theme.label, size=12)
             if theme.representatives:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -17,30 +18,59 @@ DISPLAY_ZONE = "Europe/Helsinki"  # the workshops happen in Finland; timestamps 
 # Control characters XML 1.0 (docx, xlsx) forbids and fonts have no glyph for (pdf)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
-ThemeRow = tuple[str, str, int, int, str]
-NoteRow = tuple[str, str, str, str, str, str, int | None]
+ThemeRow = tuple[str, str, int, int | str, str]
+NoteRow = tuple[object, ...]
 ActionRow = tuple[str, str, str, str, str]
 
 
-def theme_headers() -> list[str]:
+def theme_headers(summary: WorkshopSummary) -> list[str]:
     """Column names of theme_rows, in the summary's language."""
+    if summary.of_series:
+        last = [i18n.gettext("Spread"), i18n.gettext("Notes by workshop")]
+    else:
+        last = [i18n.gettext("Votes"), i18n.gettext("Groups")]
+    return [i18n.gettext("Theme"), i18n.gettext("Keywords"), i18n.gettext("Notes"), *last]
+
+
+def theme_rows(summary: WorkshopSummary, section: PromptSection) -> Iterator[ThemeRow]:
+    """One row per theme of a prompt: label, keywords, notes, then votes and groups, or in a
+    series how widely it spread and its notes per workshop ("Lohja 3, Karkkila 5")."""
+    for theme in section.themes:
+        keywords = ", ".join(theme.keywords)
+        if summary.of_series:
+            by_workshop = ", ".join(
+                f"{name} {n}" for name, n in zip(summary.groups, theme.counts, strict=True) if n
+            )
+            yield theme.label, keywords, theme.size, theme.spread, by_workshop
+        else:
+            yield theme.label, keywords, theme.size, theme.votes, ", ".join(theme.groups)
+
+
+def comparison_rows(summary: WorkshopSummary) -> Iterator[tuple[object, ...]]:
+    """A series' theme x workshop table: label, notes in each workshop, total, spread."""
+    for section in summary.prompts:
+        for theme in section.themes:
+            yield (theme.label, *theme.counts, theme.size, theme.spread)
+
+
+def comparison_headers(summary: WorkshopSummary) -> list[str]:
     return [
         i18n.gettext("Theme"),
-        i18n.gettext("Keywords"),
-        i18n.gettext("Notes"),
-        i18n.gettext("Votes"),
-        i18n.gettext("Groups"),
+        *summary.groups,
+        i18n.gettext("Total"),
+        i18n.gettext("Spread"),
     ]
 
 
-def theme_rows(section: PromptSection) -> Iterator[ThemeRow]:
-    """One row per theme of a prompt: label, keywords, notes, votes, groups."""
-    for theme in section.themes:
-        keywords, groups = ", ".join(theme.keywords), ", ".join(theme.groups)
-        yield theme.label, keywords, theme.size, theme.votes, groups
-
-
-def note_headers() -> list[str]:
+def note_headers(summary: WorkshopSummary) -> list[str]:
+    if summary.of_series:  # notes of many workshops' prompts, themed together, no votes
+        return [
+            i18n.gettext("Workshop"),
+            i18n.gettext("Theme"),
+            i18n.gettext("Note"),
+            i18n.gettext("Author"),
+            i18n.gettext("Created"),
+        ]
     return [
         i18n.gettext("Prompt"),
         i18n.gettext("Group"),
@@ -53,19 +83,17 @@ def note_headers() -> list[str]:
 
 
 def note_rows(summary: WorkshopSummary) -> Iterator[NoteRow]:
-    """One row per note; author and theme are empty strings when there are none."""
+    """One row per note; author and theme are empty strings when there are none, and the time
+    is Helsinki time to the minute."""
     prompts = {section.id: section.text for section in summary.prompts}
     votes = {theme.id: theme.votes for section in summary.prompts for theme in section.themes}
     for note in summary.notes:
-        yield (
-            prompts.get(note.prompt_id, ""),
-            note.group,
-            note.theme_label or "",
-            note.text,
-            note.author or "",
-            note.created_at,
-            votes.get(note.theme_id) if note.theme_id is not None else None,
-        )
+        shared = (note.theme_label or "", note.text, note.author or "", local_time(note.created_at))
+        if summary.of_series:
+            yield (note.group, *shared)
+        else:
+            theme_votes = votes.get(note.theme_id) if note.theme_id is not None else None
+            yield (prompts.get(note.prompt_id, ""), note.group, *shared, theme_votes)
 
 
 def action_headers() -> list[str]:
@@ -106,6 +134,19 @@ def local_date(iso: str) -> date:
         return moment.astimezone(ZoneInfo(DISPLAY_ZONE)).date()
     except ZoneInfoNotFoundError:  # no tz database (e.g. Windows without tzdata)
         return moment.date()
+
+
+def local_time(iso: str) -> datetime | str:
+    """A stored timestamp as Helsinki wall-clock time to the minute (naive, as spreadsheets
+    want it); text that is no timestamp is kept as it is."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        with contextlib.suppress(ZoneInfoNotFoundError):
+            moment = moment.astimezone(ZoneInfo(DISPLAY_ZONE))
+    return moment.replace(tzinfo=None, second=0, microsecond=0)
 
 
 def display_date(iso: str) -> str:

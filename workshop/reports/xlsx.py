@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
@@ -49,6 +49,9 @@ def _fill(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[obje
                 widths[column - 1] = max(widths[column - 1], min(longest, MAX_WIDTH))
                 if len(cell.value) > MAX_WIDTH or "\n" in cell.value:
                     cell.alignment = _WRAP
+            elif isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+                widths[column - 1] = max(widths[column - 1], 16)
             elif isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
                 widths[column - 1] = max(widths[column - 1], 10)
@@ -63,19 +66,24 @@ def _fill(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[obje
 def render(summary: WorkshopSummary) -> bytes:
     book = Workbook()
     themes = book.active
-    themes.title = i18n.gettext("Themes")
-    _fill(
-        themes,
-        [i18n.gettext("Prompt"), *tables.theme_headers()],
-        ((s.text, *row) for s in summary.prompts for row in tables.theme_rows(s)),
-    )
+    if summary.of_series:  # one column per workshop, to sort and chart in Excel
+        themes.title = i18n.gettext("Comparison")
+        _fill(themes, tables.comparison_headers(summary), tables.comparison_rows(summary))
+    else:
+        themes.title = i18n.gettext("Themes")
+        _fill(
+            themes,
+            [i18n.gettext("Prompt"), *tables.theme_headers(summary)],
+            ((s.text, *row) for s in summary.prompts for row in tables.theme_rows(summary, s)),
+        )
     notes = book.create_sheet(i18n.gettext("Notes"))
-    _fill(notes, tables.note_headers(), tables.note_rows(summary))
-    _fill(
-        book.create_sheet(i18n.gettext("Actions")),
-        tables.action_headers(),
-        ((*row[:4], _as_date(row[4])) for row in tables.action_rows(summary)),
-    )
+    _fill(notes, tables.note_headers(summary), tables.note_rows(summary))
+    if not summary.of_series:  # a series themes the notes afresh: no actions belong to it
+        _fill(
+            book.create_sheet(i18n.gettext("Actions")),
+            tables.action_headers(),
+            ((*row[:4], _as_date(row[4])) for row in tables.action_rows(summary)),
+        )
     book.properties.title = tables.printable(summary.title)
     book.properties.creator = "Talkoot"
     out = io.BytesIO()
