@@ -406,6 +406,17 @@ def _text_of(fmt: str) -> str:
     return content.decode("utf-8-sig")
 
 
+def test_prose_downloads_list_the_notes_in_no_theme() -> None:
+    markdown = download("md").content.decode()
+    assert "Teemattomia muistiinpanoja: 1\n\n- \\=SUM(1,2)" in markdown
+    document = Document(io.BytesIO(download("docx").content))
+    assert FORMULA in [p.text for p in document.paragraphs]
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(download("pdf").content)).pages
+    )
+    assert FORMULA in text
+
+
 def test_markdown_escapes_user_text() -> None:
     text = download("md").content.decode("utf-8")
     assert text.startswith(f"# {make_summary().title}\n")

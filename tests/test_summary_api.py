@@ -120,6 +120,7 @@ def test_summary_page_and_bad_requests(live_server, finished):
     page = httpx.get(f"{live_server.url}/d/{finished['id']}/summary", params={"token": token})
     assert page.status_code == 200
     assert "Kimppakyydit" in page.text and "format=docx" in page.text
+    assert f'href="/d/{finished["id"]}?token={token}"' in page.text  # back to the dashboard
     assert get(live_server, finished, "exe", token).json()["error"]["code"] == "invalid"
     assert get(live_server, finished, "md", "forged").status_code == 401
     other = create_workshop(live_server.url)

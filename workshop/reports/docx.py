@@ -83,7 +83,9 @@ def render(summary: WorkshopSummary) -> bytes:
                 for action in theme.actions:
                     add(clean(tables.action_text(action)), style["List Bullet"])
         if unsorted := tables.unsorted_line(section):
-            document.add_paragraph(unsorted)
+            add(unsorted, style["Heading 3"])
+            for line in section.unsorted:
+                add(clean(line.text), style["List Bullet"])
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -43,5 +43,6 @@ def render(summary: WorkshopSummary) -> bytes:
                 lines += ["", i18n.gettext("Actions") + ":", ""]
                 lines += [f"- [ ] {escape(tables.action_text(a))}" for a in theme.actions]
         if unsorted := tables.unsorted_line(section):
-            lines += ["", unsorted]
+            lines += ["", unsorted, ""]
+            lines += [f"- {escape(line.text)}" for line in section.unsorted]
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -180,5 +180,6 @@ def render(summary: WorkshopSummary) -> bytes:
                 pdf.label(i18n.gettext("Actions"))
                 pdf.bullets([tables.action_text(action) for action in theme.actions])
         if unsorted := tables.unsorted_line(section):
-            pdf.para(unsorted)
+            pdf.label(unsorted)
+            pdf.bullets([line.text for line in section.unsorted])
     return bytes(pdf.output())
