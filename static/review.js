@@ -165,6 +165,21 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     box.hidden = !message;
   }
 
+  /** A form's own mistake, shown next to its field (the themes can be pages long): the field
+   *  is marked, described by the message and focused. */
+  function invalid(input, message) {
+    const id = `${input.id}-error`;
+    let note = document.getElementById(id);
+    if (!note) {
+      note = el("p", { id, class: "form-error" });
+      (input.closest(".row") || input).after(note);
+    }
+    note.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+    input.focus();
+  }
+
   // ---- rendering ---------------------------------------------------------------------------
 
   function schedule() {
@@ -287,7 +302,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const label = input.value.trim();
-      if (!label) { input.setAttribute("aria-invalid", "true"); showError(t("err_label")); return; }
+      if (!label) { invalid(input, t("err_label")); return; }
       if (label !== theme.label) send("theme.rename", { theme_id: theme.id, label });
       input.value = label;
       close();
@@ -358,11 +373,9 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
       const chosen = [...(ui.selected.get(theme.id) || [])].filter((id) => theme.note_ids.includes(id));
       const label = input.value.trim();
       if (!label || !chosen.length || chosen.length >= theme.note_ids.length) {
-        input.setAttribute("aria-invalid", "true");
-        showError(t("err_split"));
+        invalid(input, t("err_split"));
         return;
       }
-      showError("");
       ui.selected.delete(theme.id);
       input.value = "";
       send("theme.split", { theme_id: theme.id, note_ids: chosen, label });
@@ -400,7 +413,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = what.value.trim();
-      if (!text) { what.setAttribute("aria-invalid", "true"); showError(t("err_what")); what.focus(); return; }
+      if (!text) { invalid(what, t("err_what")); return; }
       what.removeAttribute("aria-invalid");
       const fields = { theme_id: theme.id, what: text };
       if (owner.value.trim()) fields.owner = owner.value.trim();
@@ -439,12 +452,12 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     const input = $("dots-input");
     const n = Number(input.value);
     if (!Number.isInteger(n) || n < 1 || n > 20) {
-      input.setAttribute("aria-invalid", "true");
-      showError(t("err_dots"));
+      invalid(input, t("err_dots"));
       return;
     }
     input.removeAttribute("aria-invalid");
-    showError("");
+    input.removeAttribute("aria-describedby");
+    document.getElementById(`${input.id}-error`)?.remove();
     send("voting.set", { dots: n });
   });
   $("actions-toggle").addEventListener("change", (event) => send("actions.allow", { allowed: event.target.checked }));

@@ -355,7 +355,7 @@ def test_a_theme_another_participant_voted_on_survives_a_rerun_on_every_screen(
     expect(voted).to_have_count(1)
 
 
-def test_a_deleted_note_leaves_its_theme_cards_count(
+def test_theme_cards_follow_a_deletion_and_tell_a_mistake_next_to_its_field(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
     url = live_server.url
@@ -369,6 +369,14 @@ def test_a_deleted_note_leaves_its_theme_cards_count(
     note = next(n for n in summary_json(url, workshop)["notes"] if n["text"] == BUS[0])
     command(live_server, workshop["author"]["participant_token"], "note.delete", note_id=note["id"])
     expect(size).to_have_text(f"{len(BUS) - 1} notes")
+
+    # A mistake in a card's form is told next to its field, not at the top of the themes.
+    name = card(dash, MIND[0]).get_by_label("Name of the new theme")
+    name.fill("Jonot")
+    card(dash, MIND[0]).get_by_role("button", name="Split into a new theme").click()
+    expect(name).to_be_focused()
+    expect(name).to_have_accessible_description(re.compile("Select some, but not all"))
+    expect(card(dash, MIND[0]).locator(".form-error")).to_be_visible()
 
 
 def test_published_summary_reaches_the_participant_escaped(
