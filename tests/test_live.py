@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import httpx
@@ -397,6 +398,36 @@ async def test_a_theme_thinned_by_a_group_run_keeps_only_words_its_notes_still_h
         assert set(thinned["label"].split(", ")) <= left
     finally:
         await close_all(clients)
+
+
+async def test_a_deleted_notes_id_given_again_shows_nothing_of_the_new_note(live_server, workshop):
+    """SQLite gives the highest id again after it is deleted, even to another workshop."""
+    aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    cid = new_cid()
+    posted = await aino.command("note.add", cid=cid, prompt_id=workshop["prompt"], text="oma")
+    await aino.command("note.delete", note_id=posted["note"]["id"])
+    await aino.close()
+    other = create_workshop(live_server.url)
+    stranger = join(live_server.url, other["code"])
+    response = httpx.post(
+        f"{live_server.url}/api/workshops/{other['id']}/notes",
+        json={"prompt_id": other["prompts"][0]["id"], "text": "toisen pajan salaisuus", "cid": cid},
+        headers={"Authorization": f"Bearer {stranger['participant_token']}"},
+    )
+    assert response.json()["id"] == posted["note"]["id"]  # the id came round again
+    bertil = await connect(live_server.ws_url, workshop["people"]["bertil"]["participant_token"])
+    again = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    try:
+        replay = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                replay.append(await bertil.receive(timeout=0.5))
+        assert "salaisuus" not in json.dumps(replay)
+        resent = await again.command("note.add", cid=cid, prompt_id=workshop["prompt"], text="oma")
+        assert "salaisuus" not in json.dumps(resent) and "note" not in resent
+    finally:
+        await bertil.close()
+        await again.close()
 
 
 async def test_only_the_author_edits_and_deletes(live_server, workshop):

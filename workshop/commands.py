@@ -42,7 +42,7 @@ def run_command(
         [workshop_id, principal.actor, cid],
     ).fetchone()
     if seen is not None:
-        again = _load_note(conn, seen["note_id"])
+        again = _load_note(conn, workshop_id, seen["note_id"])
         note = again.to_dict() if again else None
         return CommandResult(seen["seq"], note=note, duplicate=True)
     events = change(conn)
@@ -106,7 +106,14 @@ def edit_note(principal: Principal, note_id: int, text: str) -> Change:
         conn.execute(
             "update notes set text = ?, updated_at = ? where id = ?", [text, now_iso(), note_id]
         )
-        return [_note_event(conn, principal.workshop_id, ev.NOTE_UPDATED, _reload(conn, note_id))]
+        return [
+            _note_event(
+                conn,
+                principal.workshop_id,
+                ev.NOTE_UPDATED,
+                _reload(conn, principal.workshop_id, note_id),
+            )
+        ]
 
     return change
 
@@ -115,6 +122,14 @@ def delete_note(principal: Principal, note_id: int) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         note = _own_note(conn, principal, note_id)
         conn.execute("delete from notes where id = ?", [note_id])
+        # SQLite gives the highest id again to the next note, in any workshop: nothing may
+        # point at the deleted note any longer, or a replay or a repeated cid would show that
+        # new note in its place.
+        for table in ("events", "commands"):
+            conn.execute(
+                f"update {table} set note_id = null where workshop_id = ? and note_id = ?",
+                [principal.workshop_id, note_id],
+            )
         data = {"note_id": note_id, "prompt_id": note.prompt_id}
         return [append_event(conn, principal.workshop_id, ev.NOTE_DELETED, data, note.group_id)]
 
@@ -127,7 +142,7 @@ def hide_note(principal: Principal, note_id: int, hidden: bool) -> Change:
         if note.hidden == hidden:
             return []
         conn.execute("update notes set hidden = ? where id = ?", [int(hidden), note_id])
-        note = _reload(conn, note_id)
+        note = _reload(conn, principal.workshop_id, note_id)
         return [_note_event(conn, principal.workshop_id, ev.NOTE_HIDDEN, note, hidden=hidden)]
 
     return change
@@ -251,16 +266,19 @@ def _last_seq(conn: sqlite3.Connection, workshop_id: str) -> int:
     )
 
 
-def _load_note(conn: sqlite3.Connection, note_id: int | None) -> Note | None:
+def _load_note(conn: sqlite3.Connection, workshop_id: str, note_id: int | None) -> Note | None:
     if note_id is None:
         return None
-    row = conn.execute(f"select {NOTE_COLUMNS} from {NOTE_FROM} where n.id = ?", [note_id])
+    row = conn.execute(
+        f"select {NOTE_COLUMNS} from {NOTE_FROM} where n.id = ? and n.workshop_id = ?",
+        [note_id, workshop_id],
+    )
     found = row.fetchone()
     return Note.from_row(found) if found else None
 
 
-def _reload(conn: sqlite3.Connection, note_id: int) -> Note:
-    note = _load_note(conn, note_id)
+def _reload(conn: sqlite3.Connection, workshop_id: str, note_id: int) -> Note:
+    note = _load_note(conn, workshop_id, note_id)
     assert note is not None, "a note changed in this transaction exists"
     return note
 

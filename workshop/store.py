@@ -129,10 +129,10 @@ async def events_since(
         select e.seq, e.type, e.group_id, e.shared, e.facilitator_only, e.payload, {NOTE_COLUMNS},
             {_ACTION_COLUMNS}
         from events e
-        left join notes n on n.id = e.note_id
+        left join notes n on n.id = e.note_id and n.workshop_id = e.workshop_id
         left join participants p on p.id = n.participant_id
         left join actions a on e.type = 'action.added'
-            and a.id = json_extract(e.payload, '$.action_id')
+            and a.id = json_extract(e.payload, '$.action_id') and a.workshop_id = e.workshop_id
         where e.workshop_id = ? and e.seq > ?
     """
     params: list[Any] = [workshop_id, since]
