@@ -25,7 +25,7 @@ async def test_migrations_run_once_and_record_the_version(tmp_path):
 
 def test_the_log_forgets_the_text_of_actions_and_themes_logged_before_it_kept_ids(tmp_path):
     conn = sqlite3.connect(tmp_path / "old.db")
-    for number, script in enumerate(MIGRATIONS[:-2], start=1):
+    for number, script in enumerate(MIGRATIONS[:-3], start=1):
         conn.executescript(f"{script}; pragma user_version = {number};")
     conn.execute(
         "insert into workshops (id, code, title, language, facilitator_token_hash,"
@@ -50,6 +50,40 @@ def test_the_log_forgets_the_text_of_actions_and_themes_logged_before_it_kept_id
         {"theme_id": 3, "theme": None},
         {"prompt_id": 2, "group_id": None, "theme_ids": [3, 4], "themes": None},
     ]
+    conn.close()
+
+
+def test_theme_and_action_events_logged_without_a_group_get_their_themes_group(tmp_path):
+    conn = sqlite3.connect(tmp_path / "old.db")
+    for number, script in enumerate(MIGRATIONS[:-1], start=1):
+        conn.executescript(f"{script}; pragma user_version = {number};")
+    conn.executescript(
+        """
+        insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
+            values ('w', 'C', 't', 'fi', 'h', 'now');
+        insert into prompts (id, workshop_id, position, text) values (1, 'w', 0, 'p');
+        insert into workshop_groups (id, workshop_id, position, name) values (5, 'w', 0, 'A');
+        insert into themes (id, workshop_id, prompt_id, group_id, position, label, keywords,
+            created_at) values (3, 'w', 1, 5, 0, 'l', '[]', 'now');
+        insert into actions (id, workshop_id, theme_id, what, created_at)
+            values (7, 'w', 3, 'x', 'now');
+        """
+    )
+    payloads = [
+        ("themes.replaced", {"prompt_id": 1, "group_id": 5, "theme_ids": [3], "themes": None}),
+        ("theme.updated", {"theme_id": 3, "theme": None}),
+        ("action.added", {"action_id": 7, "action": None}),
+        ("theme.removed", {"theme_id": 99, "prompt_id": 1}),  # deleted: stays workshop-wide
+    ]
+    for seq, (kind, payload) in enumerate(payloads, start=1):
+        conn.execute(
+            "insert into events (workshop_id, seq, type, payload, created_at)"
+            " values ('w', ?, ?, ?, 'now')",
+            [seq, kind, json.dumps(payload)],
+        )
+    migrate(conn)
+    groups = [g for (g,) in conn.execute("select group_id from events order by seq")]
+    assert groups == [5, 5, 5, None]
     conn.close()
 
 

@@ -169,6 +169,18 @@ MIGRATIONS: list[str] = [
         'themes', json('null'))
     where type = 'themes.replaced';
     """,
+    """
+    -- Theme and action events logged before they carried their theme's group get it now, so
+    -- a replay keeps a group's themes and actions with that group until results are shared.
+    update events set group_id = json_extract(payload, '$.group_id')
+    where type = 'themes.replaced';
+    update events set group_id = (select t.group_id from themes t
+                                  where t.id = json_extract(events.payload, '$.theme_id'))
+    where type in ('theme.updated', 'theme.removed', 'action.removed');
+    update events set group_id = (select t.group_id from actions a join themes t on t.id = a.theme_id
+                                  where a.id = json_extract(events.payload, '$.action_id'))
+    where type = 'action.added';
+    """,
 ]
 
 
