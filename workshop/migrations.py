@@ -177,7 +177,8 @@ MIGRATIONS: list[str] = [
     update events set group_id = (select t.group_id from themes t
                                   where t.id = json_extract(events.payload, '$.theme_id'))
     where type in ('theme.updated', 'theme.removed', 'action.removed');
-    update events set group_id = (select t.group_id from actions a join themes t on t.id = a.theme_id
+    update events set group_id = (select t.group_id from actions a
+                                  join themes t on t.id = a.theme_id
                                   where a.id = json_extract(events.payload, '$.action_id'))
     where type = 'action.added';
     """,
