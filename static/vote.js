@@ -48,9 +48,9 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
       // knows which were touched (others' dots, actions), so nothing is dropped here.
       case "themes.replaced": msg.themes.forEach(upsert); break;
       case "theme.updated": upsert(msg.theme); break;
-      case "themes.snapshot": // sharing began: other groups' earlier themes and actions
-        msg.themes.forEach(upsert);
-        for (const action of msg.actions) s.actions.set(action.id, action);
+      case "themes.snapshot": // sharing began: every theme and action as they are now
+        s.themes = new Map(msg.themes.map((theme) => [theme.id, theme]));
+        s.actions = new Map(msg.actions.map((action) => [action.id, action]));
         break;
       case "theme.removed": drop(msg.theme_id, msg.into_id); break;
       case "voting.changed": s.dots = msg.dots; break;

@@ -321,6 +321,12 @@ def test_another_groups_themes_show_on_a_phone_only_while_shared(
     expect(view.locator("li.vote-theme")).to_have_count(2)
     command(live_server, token, "sharing.set", shared=False)
     expect(view.locator("li.vote-theme")).to_have_count(0)
+    # Deleted while unshared, so the phone never heard of it: sharing again must not bring it back.
+    gone = summary_json(url, workshop)["prompts"][0]["themes"][0]["id"]
+    command(live_server, token, "theme.delete", theme_id=gone)
+    command(live_server, token, "sharing.set", shared=True)
+    expect(view.locator("li.vote-theme")).to_have_count(1)
+    expect(view.locator(f'li.vote-theme[data-theme-id="{gone}"]')).to_have_count(0)
 
 
 # ---- 3. publishing the summary ------------------------------------------------------------------

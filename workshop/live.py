@@ -283,6 +283,8 @@ class LiveConnection:
         await self._send(
             ev.dumps({"type": "notes.snapshot", "notes": [n.to_dict() for n in notes]})
         )
+        if not await store.is_shared(db, workshop_id):  # unshared again since: none of them
+            return
         themes = [store.shown_theme(t) for t in await store.themes(db, workshop_id)]
         actions = await store.actions(db, workshop_id)
         await self._send(

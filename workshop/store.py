@@ -108,7 +108,7 @@ async def notes(db: Database, workshop_id: str, viewer: Principal) -> list[Note]
     params: list[Any] = [workshop_id]
     if not viewer.is_facilitator:
         sql += " and n.hidden = 0"
-        if not (await _is_shared(db, workshop_id)):
+        if not (await is_shared(db, workshop_id)):
             sql += " and n.group_id = ?"
             params.append(viewer.group_id)
     rows = await db.execute(sql + " order by n.id", params)
@@ -136,7 +136,7 @@ async def events_since(
         where e.workshop_id = ? and e.seq > ?
     """
     params: list[Any] = [workshop_id, since]
-    shared_now = await _is_shared(db, workshop_id)
+    shared_now = await is_shared(db, workshop_id)
     if not viewer.is_facilitator:
         sql += " and e.facilitator_only = 0"
         if not shared_now:
@@ -191,7 +191,7 @@ def shown_theme(theme: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in theme.items() if key != "representatives"}
 
 
-async def _is_shared(db: Database, workshop_id: str) -> bool:
+async def is_shared(db: Database, workshop_id: str) -> bool:
     row = (await db.execute("select shared from workshops where id = ?", [workshop_id])).first()
     return bool(row and row["shared"])
 
