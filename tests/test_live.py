@@ -430,6 +430,25 @@ async def test_a_deleted_notes_id_given_again_shows_nothing_of_the_new_note(live
         await again.close()
 
 
+async def test_a_theme_left_with_one_note_by_hiding_is_no_theme(live_server, workshop):
+    clients = await open_all(live_server, workshop)
+    prompt = workshop["prompt"]
+    try:
+        texts = ("Bussit myöhässä aamulla", "Bussit myöhässä illalla")
+        texts += ("Mielenterveys jonot pitkät", "Mielenterveys jonot kasvavat")
+        for text in texts:
+            await clients["aino"].command("note.add", prompt_id=prompt, text=text)
+        facilitator = clients["facilitator"]
+        await facilitator.command("themes.run", prompt_id=prompt, themes=2)
+        themes = (await facilitator.receive_until("themes.replaced"))["themes"]
+        pair = next(t for t in themes if len(t["note_ids"]) == 2)
+        await facilitator.command("note.hide", note_id=pair["note_ids"][0], hidden=True)
+        removed = await clients["bertil"].receive_until("theme.removed")
+        assert removed["theme_id"] == pair["id"]  # its other note is unsorted now
+    finally:
+        await close_all(clients)
+
+
 async def test_only_the_author_edits_and_deletes(live_server, workshop):
     clients = await open_all(live_server, workshop)
     try:

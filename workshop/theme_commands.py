@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +22,18 @@ from workshop.errors import invalid, not_found
 from workshop.models import Principal
 from workshop.store import now_iso
 
-_WORD = re.compile(r"[\w-]+")  # keywords keep their hyphens ("digitaidot-kurssit")
+# Words as keywords hold them: with hyphens ("digitaidot-kurssit") and apostrophes
+# ("children's"). Matched by exact form, not by stem: a moderated word must not stay because
+# another form of it does; the price is a label word that goes while an inflection remains.
+_WORD = re.compile(r"[\w'’-]+")
 LABEL_FROM_NOTE_CHARACTERS = 60
 MIN_THEME_NOTES = 2  # as the analysis: a theme needs two notes
+# A theme (as t) nobody renamed, merged, split, moved notes of, voted on or gave actions:
+# the analysis may replace or drop it; human work it never throws away.
+_UNTOUCHED = (
+    "t.edited = 0 and not exists (select 1 from votes v where v.theme_id = t.id)"
+    " and not exists (select 1 from actions a where a.theme_id = t.id)"
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,7 @@ def apply_analysis(
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         removed, thinned = _forget_untouched(conn, workshop_id, prompt_id, group_id)
         events = [_removed(conn, principal, t, prompt_id, group) for t, group in removed]
-        events += [_thinned(conn, principal, t, prompt_id) for t in thinned]
+        events += [_after_losing_notes(conn, principal, t) for t in thinned]
         position = len(themes_in_scope(conn, workshop_id, prompt_id, group_id))
         for offset, draft in enumerate(drafts):
             theme_id = _insert_theme(
@@ -125,9 +135,7 @@ def _forget_untouched(
     """
     untouched = conn.execute(
         "select t.id, t.group_id from themes t where t.workshop_id = ? and t.prompt_id = ?"
-        " and t.edited = 0"
-        " and not exists (select 1 from votes v where v.theme_id = t.id)"
-        " and not exists (select 1 from actions a where a.theme_id = t.id)",
+        f" and {_UNTOUCHED}",
         [workshop_id, prompt_id],
     ).fetchall()
     removed = [(t, group) for t, group in untouched if group_id is None or group == group_id]
@@ -146,21 +154,6 @@ def _forget_untouched(
     }
     thinned = [t for t in shared if t in taken]
     return removed, thinned
-
-
-def _thinned(
-    conn: sqlite3.Connection, principal: Principal, theme_id: int, prompt_id: int
-) -> ev.Event:
-    """An all-group theme that a group's run took notes from: words only those notes gave it
-    leave its label and keywords, and with fewer than two notes left it is no theme at all."""
-    left = conn.execute(
-        "select count(*) from theme_notes where theme_id = ?", [theme_id]
-    ).fetchone()[0]
-    if left < MIN_THEME_NOTES:
-        conn.execute("delete from themes where id = ?", [theme_id])
-        return _removed(conn, principal, theme_id, prompt_id, None)
-    _keep_words_still_present(conn, theme_id)
-    return _updated(conn, principal, theme_id)
 
 
 def _insert_theme(
@@ -312,11 +305,28 @@ def leaving_its_theme(principal: Principal, note_id: int, then: Change) -> Chang
         events = []
         if row is not None:
             conn.execute("delete from theme_notes where note_id = ?", [note_id])
-            _keep_words_still_present(conn, row["theme_id"])
-            events.append(_updated(conn, principal, row["theme_id"]))
+            events.append(_after_losing_notes(conn, principal, row["theme_id"]))
         return events + then(conn)
 
     return change
+
+
+def _after_losing_notes(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> ev.Event:
+    """A theme some notes left (hidden, deleted, or taken by a group's own run): words only they
+    gave it leave its label and keywords, and an untouched theme of fewer than two notes is no
+    theme at all (its last note becomes unsorted), as in a fresh analysis."""
+    theme = _theme_row(conn, principal.workshop_id, theme_id)
+    left = conn.execute(
+        "select count(*) from theme_notes where theme_id = ?", [theme_id]
+    ).fetchone()[0]
+    untouched = conn.execute(
+        f"select exists(select 1 from themes t where t.id = ? and {_UNTOUCHED})", [theme_id]
+    ).fetchone()[0]
+    if left < MIN_THEME_NOTES and untouched:
+        conn.execute("delete from themes where id = ?", [theme_id])
+        return _removed(conn, principal, theme_id, theme["prompt_id"], theme["group_id"])
+    _keep_words_still_present(conn, theme_id)
+    return _updated(conn, principal, theme_id)
 
 
 def _keep_words_still_present(conn: sqlite3.Connection, theme_id: int) -> None:
@@ -333,16 +343,21 @@ def _keep_words_still_present(conn: sqlite3.Connection, theme_id: int) -> None:
             [theme_id],
         )
     ]
-    present = {word for text in texts for word in _WORD.findall(text.casefold())}
-    keywords = [k for k in json.loads(theme["keywords"]) if k.casefold() in present]
+    present = {word for text in texts for word in _WORD.findall(_folded(text))}
+    keywords = [k for k in json.loads(theme["keywords"]) if _folded(k) in present]
     label = theme["label"]
     if not theme["edited"]:
-        kept = [word for word in label.split(", ") if word.casefold() in present]
+        kept = [word for word in label.split(", ") if _folded(word) in present]
         label = ", ".join(kept or keywords[:1]) or _first_words(texts) or "–"
     conn.execute(
         "update themes set label = ?, keywords = ? where id = ?",
         [label, json.dumps(keywords), theme_id],
     )
+
+
+def _folded(text: str) -> str:
+    """Composed (NFC) and case-folded, so "Työ" typed as o + combining diaeresis matches."""
+    return unicodedata.normalize("NFC", text).casefold()
 
 
 def _first_words(texts: list[str]) -> str:
