@@ -171,10 +171,11 @@ def test_a_series_download_compares_its_workshops_in_every_format() -> None:
         p.extract_text() for p in PdfReader(io.BytesIO(render(summary, "pdf").content)).pages
     )
     assert "Paikallinen" in text and "Vaasa 2" in text
-    assert json.loads(render(summary, "json").content)["prompts"][0]["themes"][1]["counts"] == [
-        0,
-        2,
-    ]
+    themes = json.loads(render(summary, "json").content)["prompts"][0]["themes"]
+    assert [t["counts"] for t in themes] == [[3, 2], [0, 2]]
+    titled = replace(summary, groups=["=HYPERLINK(1)", "Vaasa"])
+    header = load_workbook(io.BytesIO(render(titled, "xlsx").content))["Vertailu"]["B1"]
+    assert (header.value, header.data_type) == ("=HYPERLINK(1)", "s")  # a title, not a formula
 
 
 def test_formats_and_downloads() -> None:

@@ -38,9 +38,9 @@ def _clean(value: object) -> object:
 
 def _fill(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """Bold frozen header, autofilter, widths from content; text never becomes a formula."""
-    sheet.append(list(headers))
     widths = [len(h) for h in headers]
-    for row_index, row in enumerate(rows, start=2):
+    # The header row takes the same path: a series' headers are workshop titles people wrote.
+    for row_index, row in enumerate([headers, *rows], start=1):
         for column, value in enumerate(row, start=1):
             cell = sheet.cell(row=row_index, column=column, value=_clean(value))
             if isinstance(cell.value, str):
