@@ -375,7 +375,7 @@ async def test_a_groups_themes_stay_in_the_group_until_shared(live_server, works
         await close_all(clients)
 
 
-async def test_a_theme_thinned_by_a_group_run_keeps_only_words_its_notes_still_have(
+async def test_group_runs_thin_all_group_themes_and_two_groups_themes_do_not_merge(
     live_server, workshop
 ):
     clients = await open_all(live_server, workshop)
@@ -393,6 +393,13 @@ async def test_a_theme_thinned_by_a_group_run_keeps_only_words_its_notes_still_h
         await facilitator.command("themes.run", prompt_id=prompt, group_id=lohja, themes=1)
         thinned = (await facilitator.receive_until("theme.updated"))["theme"]
         assert thinned["id"] == whole["id"] and len(thinned["note_ids"]) == 2
+        ours = (await facilitator.receive_until("themes.replaced", group_id=lohja))["themes"]
+        karkkila = workshop["people"]["cecilia"]["group_id"]
+        await facilitator.command("themes.run", prompt_id=prompt, group_id=karkkila, themes=1)
+        theirs = (await facilitator.receive_until("themes.replaced", group_id=karkkila))["themes"]
+        merge = {"theme_id": theirs[0]["id"], "into_id": ours[0]["id"]}
+        refused = await facilitator.command("theme.merge", **merge)
+        assert refused["code"] == "invalid"  # two groups' themes stay apart
         left = {"bussit", "karkkilassa", "harvassa"}
         assert thinned["keywords"] and set(thinned["keywords"]) <= left
         assert set(thinned["label"].split(", ")) <= left

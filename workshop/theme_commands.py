@@ -208,6 +208,9 @@ def merge_themes(principal: Principal, theme_id: int, into_id: int) -> Change:
         target = _theme_row(conn, principal.workshop_id, into_id)
         if source["prompt_id"] != target["prompt_id"]:
             raise invalid("only themes of the same prompt can be merged")
+        groups = {source["group_id"], target["group_id"]} - {None}
+        if len(groups) > 1:  # its votes and actions would land where their group cannot see
+            raise invalid("themes of two different groups cannot be merged")
         for table in ("theme_notes", "votes", "actions"):
             conn.execute(f"update {table} set theme_id = ? where theme_id = ?", [into_id, theme_id])
         conn.execute("delete from themes where id = ?", [theme_id])
