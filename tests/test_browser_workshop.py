@@ -395,10 +395,17 @@ def test_hiding_sharing_and_escaping(live_server: LiveServer, new_context: NewCo
     # (close code 4404).
     auth = {"Authorization": f"Bearer {workshop['facilitator_token']}"}
     delete = dash.get_by_role("button", name="Delete the workshop")
+    deletions: list[str] = []
+    dash.on(
+        "request",
+        lambda request: deletions.append(request.url) if request.method == "DELETE" else None,
+    )
     dash.once("dialog", lambda dialog: dialog.dismiss())
     delete.click()
+    dash.wait_for_timeout(300)  # time for a request the page might still send
+    assert deletions == []  # a cancelled confirmation sends nothing
     state = httpx.get(f"{url}/api/workshops/{workshop['id']}/notes", timeout=10, headers=auth)
-    assert state.status_code == 200  # a cancelled confirmation deletes nothing
+    assert state.status_code == 200
     dash.once("dialog", lambda dialog: dialog.accept())
     delete.click()
     expect(kalle.get_by_role("alert")).to_contain_text("This workshop has been deleted.")
