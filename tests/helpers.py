@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections import deque
@@ -106,6 +107,19 @@ async def connect(ws_url: str, token: str, since: int = 0, **options: Any) -> Li
     welcome = json.loads(await asyncio.wait_for(ws.recv(), RECEIVE_TIMEOUT))
     assert welcome["type"] == "welcome", welcome
     return LiveClient(ws, welcome)
+
+
+async def replay_for(ws_url: str, token: str, quiet: float = 0.5) -> list[dict[str, Any]]:
+    """Everything a new connection with since=0 receives until `quiet` seconds pass silently."""
+    client = await connect(ws_url, token)
+    received = []
+    try:
+        with contextlib.suppress(TimeoutError):
+            while True:
+                received.append(await client.receive(timeout=quiet))
+    finally:
+        await client.close()
+    return received
 
 
 # ---- the same from plain (non-async) tests, such as the browser tests -------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import sqlite3
@@ -11,7 +10,7 @@ import sqlite3
 import httpx
 import pytest
 
-from tests.helpers import connect, create_workshop, join, new_cid
+from tests.helpers import connect, create_workshop, join, new_cid, replay_for
 from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
 
 
@@ -192,14 +191,7 @@ async def test_a_removed_action_leaves_neither_the_replay_nor_the_log(room, live
         await facilitator.command("action.add", theme_id=theme["id"], what=what, owner="Lohja")
         added = await facilitator.receive_until("action.added")
     await facilitator.command("action.delete", action_id=added["action"]["id"])
-    late = await connect(live_server.ws_url, room["people"][0]["participant_token"])
-    replay = []
-    try:
-        with contextlib.suppress(TimeoutError):
-            while True:
-                replay.append(await late.receive(timeout=0.5))
-    finally:
-        await late.close()
+    replay = await replay_for(live_server.ws_url, room["people"][0]["participant_token"])
     replayed = [m["action"] for m in replay if m["type"] == "action.added"]
     assert [(a["what"], a["owner"]) for a in replayed] == [("Kimppakyydit", "Lohja")]
     with sqlite3.connect(live_server.settings.db_path) as db:
@@ -242,14 +234,7 @@ async def test_a_replay_shows_themes_as_they_are_now_and_the_log_keeps_no_labels
     await facilitator.command("theme.rename", theme_id=first["id"], label="Sopimaton nimi")
     await facilitator.command("theme.rename", theme_id=first["id"], label="Liikenne")
     await facilitator.command("theme.delete", theme_id=second["id"])
-    late = await connect(live_server.ws_url, room["people"][1]["participant_token"])
-    replay = []
-    try:
-        with contextlib.suppress(TimeoutError):
-            while True:
-                replay.append(await late.receive(timeout=0.5))
-    finally:
-        await late.close()
+    replay = await replay_for(live_server.ws_url, room["people"][1]["participant_token"])
     assert "Sopimaton" not in json.dumps(replay) and second["label"] not in json.dumps(replay)
     shown = [t for m in replay if m["type"] == "themes.replaced" for t in m["themes"]]
     shown += [m["theme"] for m in replay if m["type"] == "theme.updated"]
