@@ -6,12 +6,12 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
   const $ = (id) => document.getElementById(id);
   const s = {
     me: null, groupId: null, shared: false, phase: null, dots: 3, actionsAllowed: false, published: false, prompts: [], language: "",
-    themes: new Map(), mine: new Map(), actions: new Map(), summaryShown: false, summaryLoading: false, fetches: 0,
+    themes: new Map(), mine: new Map(), votePrompts: new Map(), actions: new Map(), summaryShown: false, summaryLoading: false, fetches: 0,
   };
   let queued = false;
   let refetch = 0;
 
-  const promptOf = (themeId) => s.themes.get(themeId)?.prompt_id;
+  const promptOf = (themeId) => s.themes.get(themeId)?.prompt_id ?? s.votePrompts.get(themeId);
   const outbox = (type) => live().outbox.filter((e) => e.type === type);
 
   function upsert(theme) {
@@ -29,13 +29,14 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
   }
 
   // The welcome and every vote's ack carry the participant's dots as stored, per theme id.
-  const ownDots = (votes) => new Map(Object.entries(votes || {}).map(([id, n]) => [Number(id), n]));
+  const byThemeId = (object) => new Map(Object.entries(object || {}).map(([id, n]) => [Number(id), n]));
 
   function welcome(msg, since) {
     const w = msg.workshop;
     if (since === 0) { s.themes.clear(); s.actions.clear(); }
     Object.assign(s, { me: msg.participant_id, groupId: msg.group_id, shared: w.shared, phase: w.phase, dots: w.dots, actionsAllowed: w.participant_actions, published: w.summary_published, prompts: w.prompts, language: w.language });
-    s.mine = ownDots(msg.votes);
+    s.mine = byThemeId(msg.votes);
+    s.votePrompts = byThemeId(msg.vote_prompts); // theme id -> prompt id, for themes not shown
     schedule();
     summary(false);
   }
@@ -71,7 +72,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
 
   function ack(msg, entry) {
     if (msg.votes) {
-      s.mine = ownDots(msg.votes); // as stored: an ack of a repeated cid counts nothing twice
+      s.mine = byThemeId(msg.votes); // as stored: an ack of a repeated cid counts nothing twice
       const promptId = promptOf(entry.theme_id);
       const spent = [...s.themes.values()].filter((th) => th.prompt_id === promptId).reduce((n, th) => n + (s.mine.get(th.id) || 0), 0);
       say(t("dots_left", { left: Math.max(0, s.dots - spent), total: s.dots }));

@@ -7,10 +7,10 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
     const casts = outbox("vote.cast");
     const retracts = outbox("vote.retract");
     const sections = s.prompts.map((prompt) => {
-      const ofPrompt = [...s.themes.values()].filter((th) => th.prompt_id === prompt.id);
       // Another group's theme shows only while results are shared; dots spent on it still count.
-      const themes = ofPrompt.filter((th) => th.group_id == null || th.group_id === s.groupId || s.shared);
-      const spent = ofPrompt.reduce((sum, th) => sum + (s.mine.get(th.id) || 0), 0)
+      const themes = [...s.themes.values()].filter((th) => th.prompt_id === prompt.id
+        && (th.group_id == null || th.group_id === s.groupId || s.shared));
+      const spent = [...s.mine].reduce((sum, [id, n]) => sum + (promptOf(id) === prompt.id ? n : 0), 0)
         + casts.filter((e) => promptOf(e.theme_id) === prompt.id).length
         - retracts.filter((e) => promptOf(e.theme_id) === prompt.id).length;
       const left = Math.max(0, s.dots - spent);

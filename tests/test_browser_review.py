@@ -327,6 +327,14 @@ def test_another_groups_themes_show_on_a_phone_only_while_shared(
     command(live_server, token, "sharing.set", shared=True)
     expect(view.locator("li.vote-theme")).to_have_count(1)
     expect(view.locator(f'li.vote-theme[data-theme-id="{gone}"]')).to_have_count(0)
+    # A dot on another group's theme still counts once it is out of sight, after a reload too.
+    view.get_by_role("button", name="Add dot").tap()
+    expect(view.locator(".dots-left")).to_have_text("2 of 3 dots left")
+    command(live_server, token, "sharing.set", shared=False)
+    expect(view.locator("li.vote-theme")).to_have_count(0)
+    phone.reload()
+    view = phone.get_by_role("region", name="Vote")
+    expect(view.locator(".dots-left")).to_have_text("2 of 3 dots left")
 
 
 # ---- 3. publishing the summary ------------------------------------------------------------------

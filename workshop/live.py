@@ -205,6 +205,7 @@ class LiveConnection:
                     "server_time": int(time.time() * 1000),
                     "workshop": state,
                     "votes": await talkoot.votes_for(principal),
+                    "vote_prompts": await talkoot.vote_prompts_for(principal),
                 }
             )
         )

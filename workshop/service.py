@@ -232,6 +232,14 @@ class Talkoot:
             counts = await store.votes_of(self.db, int(principal.participant_id or 0))
         return {str(theme_id): n for theme_id, n in counts.items()}
 
+    async def vote_prompts_for(self, principal: Principal) -> dict[str, int]:
+        """The prompt of each theme a participant put dots on, so that dots on a theme no
+        longer shown to them (results unshared since) still count against that prompt."""
+        if principal.is_facilitator:
+            return {}
+        prompts = await store.vote_prompts_of(self.db, int(principal.participant_id or 0))
+        return {str(theme_id): prompt_id for theme_id, prompt_id in prompts.items()}
+
     async def presence(self, workshop_id: str) -> dict[str, Any]:
         joined = await store.joined_per_group(self.db, workshop_id)
         online = self.hub.online_per_group(workshop_id)

@@ -342,6 +342,13 @@ async def votes_of(db: Database, participant_id: int) -> dict[int, int]:
     return {row["theme_id"]: row["n"] for row in rows}
 
 
+async def vote_prompts_of(db: Database, participant_id: int) -> dict[int, int]:
+    rows = await db.execute(
+        "select distinct theme_id, prompt_id from votes where participant_id = ?", [participant_id]
+    )
+    return {row["theme_id"]: row["prompt_id"] for row in rows}
+
+
 async def actions(db: Database, workshop_id: str) -> list[dict[str, Any]]:
     rows = await db.execute(
         "select id, theme_id, what, owner, due, participant_id from actions where workshop_id = ?"
