@@ -71,8 +71,9 @@ def one_load(browser, person: dict[str, object]) -> dict[str, object]:
     expect(page.locator("#phase-name")).not_to_have_text("…")
     ready_ms = page.evaluate("window.__readyAt")
     sizes = page.evaluate("""() => [
-        ...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')
-    ].map(e => [e.initiatorType, e.name, e.decodedBodySize])""")
+        ...performance.getEntriesByType('navigation'),
+        ...performance.getEntriesByType('resource').filter(e => /[.](js|css)([?]|$)/.test(e.name))
+    ].map(e => [e.initiatorType, e.name, e.decodedBodySize])""")  # not the tab's icon
     context.close()
     return {
         "ready_ms": ready_ms,

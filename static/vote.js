@@ -12,6 +12,8 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
   let refetch = 0;
 
   const promptOf = (themeId) => s.themes.get(themeId)?.prompt_id ?? s.votePrompts.get(themeId);
+  // Dots on a theme out of sight (results unshared since) count too: votePrompts knows its prompt.
+  const spentOn = (promptId) => [...s.mine].reduce((n, [id, dots]) => n + (promptOf(id) === promptId ? dots : 0), 0);
   const outbox = (type) => live().outbox.filter((e) => e.type === type);
 
   function upsert(theme) {
@@ -73,9 +75,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
   function ack(msg, entry) {
     if (msg.votes) {
       s.mine = byThemeId(msg.votes); // as stored: an ack of a repeated cid counts nothing twice
-      const promptId = promptOf(entry.theme_id);
-      const spent = [...s.themes.values()].filter((th) => th.prompt_id === promptId).reduce((n, th) => n + (s.mine.get(th.id) || 0), 0);
-      say(t("dots_left", { left: Math.max(0, s.dots - spent), total: s.dots }));
+      say(t("dots_left", { left: Math.max(0, s.dots - spentOn(promptOf(entry.theme_id))), total: s.dots }));
     }
     showError("");
     schedule();
@@ -110,7 +110,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
     if (drawVotes) { drawVotes(); return; }
     importing ??= import(viewUrl)
       .then(({ voteView }) => {
-        drawVotes = voteView({ s, live, t, plural, formatDate, el, showError, promptOf, outbox, schedule });
+        drawVotes = voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule });
         schedule();
       })
       .catch(() => { importing = null; }); // offline: the next render tries again

@@ -2,15 +2,15 @@
 // of each prompt with their dots, the participant's own dots, and actions when allowed.
 
 /** Returns the function that draws the view from the vote state `s` (owned by vote.js). */
-export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, outbox, schedule }) {
+export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule }) {
   function render() {
     const casts = outbox("vote.cast");
     const retracts = outbox("vote.retract");
     const sections = s.prompts.map((prompt) => {
-      // Another group's theme shows only while results are shared; dots spent on it still count.
+      // Another group's theme shows only while results are shared (its dots count all the same).
       const themes = [...s.themes.values()].filter((th) => th.prompt_id === prompt.id
         && (th.group_id == null || th.group_id === s.groupId || s.shared));
-      const spent = [...s.mine].reduce((sum, [id, n]) => sum + (promptOf(id) === prompt.id ? n : 0), 0)
+      const spent = spentOn(prompt.id)
         + casts.filter((e) => promptOf(e.theme_id) === prompt.id).length
         - retracts.filter((e) => promptOf(e.theme_id) === prompt.id).length;
       const left = Math.max(0, s.dots - spent);

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -482,6 +483,9 @@ def test_drag_and_drop_moves_a_note(live_server: LiveServer, new_context: NewCon
         page.locator("[data-unsorted-for] h4")
     )
     expect(note_in(page.locator("[data-unsorted-for]"), MIND[2])).to_be_visible()
-    themes = server_themes(url, workshop)
+    # The screen moves the note at once; the server's copy follows when the command commits.
+    deadline = time.monotonic() + 5
+    while (themes := server_themes(url, workshop))[""] != {MIND[2]} and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert themes[""] == {MIND[2]}
     assert BUS[2] in next(notes for notes in themes.values() if MIND[0] in notes)
