@@ -67,6 +67,17 @@ def board_for(
     return page
 
 
+def page_weight(page: Page) -> int:
+    """Bytes of the page and the CSS and JS it loaded so far, uncompressed (not the tab's icon)."""
+    weight: int = page.evaluate(
+        """() => [...performance.getEntriesByType('navigation'),
+                  ...performance.getEntriesByType('resource')
+                     .filter(entry => /[.](js|css)([?]|$)/.test(entry.name))]
+                 .reduce((sum, entry) => sum + entry.decodedBodySize, 0)"""
+    )
+    return weight
+
+
 def expect_connected(page: Page) -> None:
     expect(page.locator("#phase-name")).not_to_have_text("…")
     expect(page.locator("#connection")).to_be_empty()

@@ -26,6 +26,7 @@ from tests.browser import (  # noqa: F401
     expect_connected,
     no_script_errors,
     open_page,
+    page_weight,
     post,
     prompt_section,
     send_as,
@@ -156,12 +157,7 @@ def test_notes_reach_their_group_and_the_dashboard_only(
     aino.wait_for_url(f"**/w/{workshop['id']}")
     expect_connected(aino)
     expect(aino.locator("#group-line")).to_have_text("Your group: Lohja")
-    weight = aino.evaluate(  # the page and its styles and scripts (not the tab's icon)
-        """() => [...performance.getEntriesByType('navigation'),
-                  ...performance.getEntriesByType('resource')
-                     .filter(entry => /[.](js|css)([?]|$)/.test(entry.name))]
-                 .reduce((sum, entry) => sum + entry.decodedBodySize, 0)"""
-    )
+    weight = page_weight(aino)
     assert 20_000 < weight <= 60_000, f"the board loads {weight} bytes of HTML, CSS and JS"
 
     # Kalle joins through the join page too and picks Karkkila; Bea is joined through the API.
@@ -323,6 +319,16 @@ def test_note_written_offline_is_sent_once_when_back_online(
     assert sorted(n["text"] for n in api_notes(url, workshop)) == sorted(
         [text, "Waits for the lock"]
     )
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])  # longer words than English
+def test_the_board_loads_at_most_60_kb_in_finnish_and_swedish(
+    live_server: LiveServer, new_context: NewContext, lang: str
+) -> None:
+    workshop = create_workshop(live_server.url, language=lang)
+    joined = join(live_server.url, workshop["code"], name="Aino")
+    weight = page_weight(board_for(new_context(**PHONE), live_server.url, joined, lang))
+    assert 20_000 < weight <= 60_000, f"the {lang} board loads {weight} bytes of HTML, CSS and JS"
 
 
 # ---- 5. moderation, sharing, escaping, deletion ------------------------------------------
