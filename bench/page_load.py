@@ -57,7 +57,7 @@ def participant() -> dict[str, object]:
     return httpx.post(f"{BASE}/api/join", json={"code": created["code"], "name": "Aino"}).json()
 
 
-def one_load(browser, person: dict[str, object]) -> dict[str, object]:
+def one_load(browser, person: dict[str, object], lang: str) -> dict[str, object]:
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True)
     key = f"talkoot:participant:{person['workshop_id']}"
     context.add_init_script(
@@ -67,7 +67,7 @@ def one_load(browser, person: dict[str, object]) -> dict[str, object]:
     hosts: set[str] = set()
     context.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or ""))
     page = context.new_page()
-    page.goto(f"{BASE}/w/{person['workshop_id']}")
+    page.goto(f"{BASE}/w/{person['workshop_id']}?lang={lang}")
     expect(page.locator("#phase-name")).not_to_have_text("…")
     ready_ms = page.evaluate("window.__readyAt")
     sizes = page.evaluate("""() => [
@@ -86,6 +86,7 @@ def one_load(browser, person: dict[str, object]) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=20)
+    parser.add_argument("--lang", choices=("fi", "sv", "en"), default="en", help="UI language")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(Path(tmp) / "bench.db", PORT)
@@ -95,8 +96,8 @@ def main() -> None:
                 browser = playwright.chromium.launch(
                     executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
                 )
-                one_load(browser, person)  # warm the server's template and static caches
-                loads = [one_load(browser, person) for _ in range(args.loads)]
+                one_load(browser, person, args.lang)  # warm the template and static caches
+                loads = [one_load(browser, person, args.lang) for _ in range(args.loads)]
                 browser.close()
         finally:
             server.terminate()
@@ -106,7 +107,7 @@ def main() -> None:
     print(f"participant board, {args.loads} loads in fresh contexts, 360x640")
     print(
         f"bytes (HTML+CSS+JS, uncompressed) {loads[0]['bytes']:>8} in {loads[0]['files']} files"
-        f"   (goal: <= 61440)"
+        f"   (goal: <= 60000, as the test checks)"
     )
     print(f"hosts asked                        {', '.join(sorted(hosts))}")
     print(f"interactive, median               {statistics.median(ready):8.0f} ms")

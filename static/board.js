@@ -243,8 +243,7 @@ function noteItem(key, { note, text, pending, hold }) {
   if (note) item.dataset.noteId = note.id; else item.removeAttribute("data-note-id");
   const textId = `${key}-text`;
   if (editing) {
-    const send = (type, fields) => live.send(type, fields);
-    item.replaceChildren(editForm(note, text, { t, el, send, maxChars: MAX_CHARS, wellFormed, close: () => stopEditing(note) }));
+    item.replaceChildren(editForm(note, text));
     return item;
   }
   const meta = el("p", { class: "note-meta" }, el("span", { class: "author" }, author));
@@ -254,7 +253,7 @@ function noteItem(key, { note, text, pending, hold }) {
   if (own && note && !pending && !state.ended) {
     item.append(el("div", { class: "note-actions" },
       el("button", { type: "button", class: "small secondary", "data-action": "edit", "aria-describedby": textId,
-        onclick: () => startEditing(note) }, t("edit")),
+        onclick: () => { ui.editing = note.id; ui.confirming = null; renderNotes(); item.querySelector("textarea")?.focus(); } }, t("edit")),
       el("button", { type: "button", class: `small ${confirming ? "danger" : "secondary"}`, "data-action": "delete", "aria-describedby": textId,
         onclick: () => removeNote(note) }, confirming ? t("confirm_delete") : t("delete"))));
   }
@@ -262,25 +261,29 @@ function noteItem(key, { note, text, pending, hold }) {
   return item;
 }
 
-// The edit form (static/note_edit.js) is imported the first time someone edits a note.
-let editForm = null;
-
-async function startEditing(note) {
-  try {
-    editForm ??= (await import(assets["note_edit.js"])).editForm;
-  } catch {
-    return say(t("offline")); // not loaded yet and no connection: try again when back
-  }
-  ui.editing = note.id;
-  ui.confirming = null;
-  renderNotes();
-  ui.items.get(`n${note.id}`)?.querySelector("textarea")?.focus();
-}
-
-function stopEditing(note) {
-  ui.editing = null;
-  renderNotes();
-  ui.items.get(`n${note.id}`)?.querySelector('[data-action="edit"]')?.focus();
+function editForm(note, text) {
+  const id = `edit-${note.id}`;
+  const textarea = el("textarea", { id, rows: 3, maxLength: MAX_CHARS, value: text, "aria-describedby": `${id}-error` });
+  const error = el("p", { id: `${id}-error`, class: "field-error", hidden: true });
+  const close = () => {
+    ui.editing = null;
+    renderNotes();
+    ui.items.get(`n${note.id}`)?.querySelector('[data-action="edit"]')?.focus();
+  };
+  const form = el("form", { class: "edit-form", novalidate: true },
+    el("label", { for: id }, t("edit_note")), textarea, error,
+    el("div", { class: "form-row" },
+      el("button", { type: "submit", class: "small" }, t("save")),
+      el("button", { type: "button", class: "small secondary", onclick: close }, t("cancel"))));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = wellFormed(textarea.value);
+    if (!value) { error.textContent = t("err.empty"); error.hidden = false; textarea.focus(); return; }
+    if (value !== note.text) live.send("note.edit", { note_id: note.id, text: value });
+    close();
+  });
+  textarea.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+  return form;
 }
 
 function removeNote(note) {

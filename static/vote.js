@@ -1,5 +1,5 @@
 // The participant's vote and summary, loaded by board.js: the themes, dots and actions as
-// events change them, the vote view (drawn by vote_view.js) and the summary once published.
+// events change them; vote_view.js draws the vote view and the summary once published.
 const COMMANDS = new Set(["vote.cast", "vote.retract", "action.add", "action.delete"]);
 
 export function createVote({ live, t, plural, formatDate, el, say, workshopId, token, viewUrl }) {
@@ -75,7 +75,8 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
   function ack(msg, entry) {
     if (msg.votes) {
       s.mine = byThemeId(msg.votes); // as stored: an ack of a repeated cid counts nothing twice
-      say(t("dots_left", { left: Math.max(0, s.dots - spentOn(promptOf(entry.theme_id))), total: s.dots }));
+      const promptId = promptOf(entry.theme_id); // unknown when the theme was removed meanwhile
+      if (promptId !== undefined) say(t("dots_left", { left: Math.max(0, s.dots - spentOn(promptId)), total: s.dots }));
     }
     showError("");
     schedule();
@@ -97,10 +98,14 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
     requestAnimationFrame(() => { queued = false; render(); });
   }
 
-  // The vote view's code (static/vote_view.js) is imported when the vote phase first needs it,
-  // so a phone in the earlier phases never loads it.
+  // The vote and summary views' code (static/vote_view.js) is imported when the vote or the
+  // summary phase first needs it, so a phone in the earlier phases never loads it.
   let drawVotes = null;
   let importing = null;
+  const views = () => (importing ??= import(viewUrl).catch((problem) => {
+    importing = null; // offline: the next render or change tries again
+    throw problem;
+  }));
 
   function render() {
     const view = $("vote-view");
@@ -108,46 +113,26 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
     view.hidden = s.phase !== "vote" && !(s.summaryLoading && !view.hidden);
     if (view.hidden) return;
     if (drawVotes) { drawVotes(); return; }
-    importing ??= import(viewUrl)
-      .then(({ voteView }) => {
-        drawVotes = voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule });
-        schedule();
-      })
-      .catch(() => { importing = null; }); // offline: the next render tries again
+    views().then(({ voteView }) => {
+      drawVotes ??= voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule });
+      schedule();
+    }, () => {});
   }
 
   // ---- the published summary -----------------------------------------------------------------
 
-  async function summary(announce) {
-    const view = $("summary-view");
-    const body = $("summary-body");
+  function summary(announce) {
     const fetchId = ++s.fetches;
     const wanted = s.published && s.phase === "summary";
     s.summaryLoading = wanted && !s.summaryShown;
     if (!wanted) {
-      view.hidden = true;
-      body.replaceChildren();
+      $("summary-view").hidden = true;
+      $("summary-body").replaceChildren();
       s.summaryShown = false;
       return;
     }
-    let html = null;
-    try {
-      const response = await fetch(`/api/workshops/${encodeURIComponent(workshopId)}/summary?format=html`,
-        { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
-      if (response.ok) html = await response.text();
-    } catch { /* offline: the next change or reconnect fetches it again */ }
-    if (fetchId !== s.fetches) return; // a newer fetch or an unpublish came in between
-    s.summaryLoading = false;
-    schedule();
-    if (html === null) return;
-    // Trusted HTML: the server renders this fragment with Jinja's autoescaping, so participants'
-    // text in it is already escaped. DOMParser keeps any script in it inert.
-    const doc = new DOMParser().parseFromString(html, "text/html");
-    body.replaceChildren(...doc.body.childNodes);
-    const first = !s.summaryShown;
-    view.hidden = false;
-    s.summaryShown = true;
-    if (first && announce) say(t("summary_ready"));
+    views().then(({ showSummary }) => showSummary({ s, fetchId, announce, workshopId, token, say, t, schedule }),
+      () => { if (fetchId === s.fetches) { s.summaryLoading = false; schedule(); } });
   }
 
   return { welcome, event, ack, error, handles, render: schedule, state: s };

@@ -1,5 +1,6 @@
-// The participant's vote view, imported by vote.js when the vote phase first comes: the themes
-// of each prompt with their dots, the participant's own dots, and actions when allowed.
+// The participant's vote and summary views, imported by vote.js when the vote or the summary
+// phase first comes: the themes of each prompt with their dots, the participant's own dots and
+// actions when allowed; then the summary the facilitator published.
 
 /** Returns the function that draws the view from the vote state `s` (owned by vote.js). */
 export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule }) {
@@ -86,4 +87,26 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
   }
 
   return render;
+}
+
+/** Fetch the published summary and show it, unless a newer fetch (fetchId) came meanwhile. */
+export async function showSummary({ s, fetchId, announce, workshopId, token, say, t, schedule }) {
+  let html = null;
+  try {
+    const response = await fetch(`/api/workshops/${encodeURIComponent(workshopId)}/summary?format=html`,
+      { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
+    if (response.ok) html = await response.text();
+  } catch { /* offline: the next change or reconnect fetches it again */ }
+  if (fetchId !== s.fetches) return; // a newer fetch or an unpublish came in between
+  s.summaryLoading = false;
+  schedule();
+  if (html === null) return;
+  // Trusted HTML: the server renders this fragment with Jinja's autoescaping, so participants'
+  // text in it is already escaped. DOMParser keeps any script in it inert.
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  document.getElementById("summary-body").replaceChildren(...doc.body.childNodes);
+  const first = !s.summaryShown;
+  document.getElementById("summary-view").hidden = false;
+  s.summaryShown = true;
+  if (first && announce) say(t("summary_ready"));
 }

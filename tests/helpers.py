@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import uuid
 from collections import deque
@@ -109,14 +108,15 @@ async def connect(ws_url: str, token: str, since: int = 0, **options: Any) -> Li
     return LiveClient(ws, welcome)
 
 
-async def replay_for(ws_url: str, token: str, quiet: float = 0.5) -> list[dict[str, Any]]:
-    """Everything a new connection with since=0 receives until `quiet` seconds pass silently."""
+async def replay_for(ws_url: str, token: str) -> list[dict[str, Any]]:
+    """Everything a new connection with since=0 receives before the server answers a ping: the
+    server reads frames only once it has sent the whole replay (live.js waits the same way)."""
     client = await connect(ws_url, token)
     received = []
     try:
-        with contextlib.suppress(TimeoutError):
-            while True:
-                received.append(await client.receive(timeout=quiet))
+        await client.send({"type": "ping"})
+        while (message := await client.receive())["type"] != "pong":
+            received.append(message)
     finally:
         await client.close()
     return received

@@ -18,7 +18,14 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 # no_script_errors is an autouse fixture: importing it is what makes it apply here.
-from tests.browser import PHONE, NewContext, board_for, no_script_errors, open_page  # noqa: F401
+from tests.browser import (  # noqa: F401
+    PHONE,
+    NewContext,
+    board_for,
+    dots_stored,
+    no_script_errors,
+    open_page,
+)
 from tests.conftest import LiveServer
 from tests.helpers import connect, create_workshop, join, new_cid
 
@@ -331,6 +338,9 @@ def test_another_groups_themes_show_on_a_phone_only_while_shared(
     # A dot on another group's theme still counts once it is out of sight, after a reload too.
     view.get_by_role("button", name="Add dot").tap()
     expect(view.locator(".dots-left")).to_have_text("2 of 3 dots left")
+    deadline = time.monotonic() + 5  # the screen counts the dot at once; unshare once it is stored
+    while dots_stored(url, workshop) < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
     command(live_server, token, "sharing.set", shared=False)
     expect(view.locator("li.vote-theme")).to_have_count(0)
     phone.reload()
