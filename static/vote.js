@@ -75,6 +75,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
   function ack(msg, entry) {
     if (msg.votes) {
       s.mine = byThemeId(msg.votes); // as stored: an ack of a repeated cid counts nothing twice
+      s.votePrompts = byThemeId(msg.vote_prompts);
       const promptId = promptOf(entry.theme_id); // unknown when the theme was removed meanwhile
       if (promptId !== undefined) say(t("dots_left", { left: Math.max(0, s.dots - spentOn(promptId)), total: s.dots }));
     }

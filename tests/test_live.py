@@ -366,6 +366,7 @@ async def test_a_groups_themes_stay_in_the_group_until_shared(live_server, works
         assert [(t["id"], t["label"]) for t in snapshot["themes"]] == [(theme["id"], "Liikenne")]
         voted = await clients["cecilia"].command("vote.cast", theme_id=theme["id"])
         assert voted["type"] == "ack"
+        assert voted["vote_prompts"] == {str(theme["id"]): workshop["prompt"]}
         late = await connect(live_server.ws_url, workshop["people"]["cecilia"]["participant_token"])
         renamed = await late.receive_until("theme.updated")
         assert renamed["theme"]["label"] == "Liikenne"

@@ -30,6 +30,7 @@ class CommandResult:
     note: dict[str, Any] | None = None  # the note the command made or changed, as sent
     duplicate: bool = False
     votes: dict[str, int] | None = None  # after a vote: the voter's dots per theme id
+    vote_prompts: dict[str, int] | None = None  # and the prompt of each of those themes
 
 
 def run_command(

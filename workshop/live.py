@@ -248,7 +248,7 @@ class LiveConnection:
         if handler is None:
             raise TalkootError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
         result = await handler(self.principal, message)
-        extra = {"note": result.note, "votes": result.votes}
+        extra = {"note": result.note, "votes": result.votes, "vote_prompts": result.vote_prompts}
         answer = {key: value for key, value in extra.items() if value is not None}
         await self._send(ev.ack(str(cid), result.seq, **answer))
 
