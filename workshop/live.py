@@ -193,6 +193,7 @@ class LiveConnection:
         talkoot, principal = self.talkoot, self.principal
         state = await talkoot.state(principal)
         replay = await store.events_since(talkoot.db, principal.workshop_id, since, principal)
+        votes, vote_prompts = await talkoot.votes_for(principal)
         await self._send(
             ev.dumps(
                 {
@@ -204,8 +205,8 @@ class LiveConnection:
                     "name": principal.name,
                     "server_time": int(time.time() * 1000),
                     "workshop": state,
-                    "votes": await talkoot.votes_for(principal),
-                    "vote_prompts": await talkoot.vote_prompts_for(principal),
+                    "votes": votes,
+                    "vote_prompts": vote_prompts,
                 }
             )
         )
@@ -280,12 +281,12 @@ class LiveConnection:
         if self.principal.is_facilitator:
             return
         db, workshop_id = self.talkoot.db, self.principal.workshop_id
+        if not await store.is_shared(db, workshop_id):  # unshared again since: nothing to send
+            return
         notes = await store.notes(db, workshop_id, self.principal)
         await self._send(
             ev.dumps({"type": "notes.snapshot", "notes": [n.to_dict() for n in notes]})
         )
-        if not await store.is_shared(db, workshop_id):  # unshared again since: none of them
-            return
         themes = [store.shown_theme(t) for t in await store.themes(db, workshop_id)]
         actions = await store.actions(db, workshop_id)
         await self._send(

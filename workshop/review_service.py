@@ -156,11 +156,8 @@ class Review:
         """Answer with the voter's dots as stored, so that a repeated cid (an outbox sent
         again after its ack was lost) cannot make the phone count a dot twice."""
         result = await self._run(principal, body, change)
-        return replace(
-            result,
-            votes=await self.talkoot.votes_for(principal),
-            vote_prompts=await self.talkoot.vote_prompts_for(principal),
-        )
+        votes, vote_prompts = await self.talkoot.votes_for(principal)
+        return replace(result, votes=votes, vote_prompts=vote_prompts)
 
     async def set_dots(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
         facilitator_only(principal)

@@ -224,21 +224,17 @@ class Talkoot:
             raise not_found("group")
         return group_id
 
-    async def votes_for(self, principal: Principal) -> dict[str, int]:
-        """Facilitators see every theme's total; a participant sees their own dots."""
+    async def votes_for(self, principal: Principal) -> tuple[dict[str, int], dict[str, int]]:
+        """(votes, vote_prompts) as the welcome and vote acks carry them. Votes: every theme's
+        total for a facilitator, a participant's own dots per theme. Vote prompts: the prompt
+        of each theme a participant put dots on, so that dots on a theme no longer shown to
+        them (results unshared since) still count against that prompt."""
         if principal.is_facilitator:
-            counts = await store.vote_totals(self.db, principal.workshop_id)
-        else:
-            counts = await store.votes_of(self.db, int(principal.participant_id or 0))
-        return {str(theme_id): n for theme_id, n in counts.items()}
-
-    async def vote_prompts_for(self, principal: Principal) -> dict[str, int]:
-        """The prompt of each theme a participant put dots on, so that dots on a theme no
-        longer shown to them (results unshared since) still count against that prompt."""
-        if principal.is_facilitator:
-            return {}
-        prompts = await store.vote_prompts_of(self.db, int(principal.participant_id or 0))
-        return {str(theme_id): prompt_id for theme_id, prompt_id in prompts.items()}
+            totals = await store.vote_totals(self.db, principal.workshop_id)
+            return {str(theme_id): n for theme_id, n in totals.items()}, {}
+        own = await store.votes_of(self.db, int(principal.participant_id or 0))
+        votes = {str(theme_id): n for theme_id, _, n in own}
+        return votes, {str(theme_id): prompt_id for theme_id, prompt_id, _ in own}
 
     async def presence(self, workshop_id: str) -> dict[str, Any]:
         joined = await store.joined_per_group(self.db, workshop_id)

@@ -21,8 +21,8 @@ NOTE_COLUMNS = """
     n.hidden, n.votes, n.created_at, n.updated_at
 """
 NOTE_FROM = "notes n left join participants p on p.id = n.participant_id"
-_ACTION_FIELDS = ("id", "theme_id", "what", "owner", "due", "participant_id")
-_ACTION_COLUMNS = ", ".join(f"a.{column} as action_{column}" for column in _ACTION_FIELDS)
+ACTION_FIELDS = ("id", "theme_id", "what", "owner", "due", "participant_id")  # as events show one
+_ACTION_COLUMNS = ", ".join(f"a.{column} as action_{column}" for column in ACTION_FIELDS)
 
 
 def now_iso() -> str:
@@ -176,7 +176,7 @@ def _content_now(row: sqlite3.Row, themes_now: dict[int, dict[str, Any]]) -> dic
     elif "action" in data:
         if row["action_id"] is None:
             return None
-        data["action"] = {column: row[f"action_{column}"] for column in _ACTION_FIELDS}
+        data["action"] = {column: row[f"action_{column}"] for column in ACTION_FIELDS}
     elif row["type"] == THEMES_REPLACED:
         data["themes"] = [themes_now[t] for t in data["theme_ids"] if t in themes_now]
     elif row["type"] == THEME_UPDATED:
@@ -334,25 +334,19 @@ async def vote_totals(db: Database, workshop_id: str) -> dict[int, int]:
     return {row["theme_id"]: row["n"] for row in rows}
 
 
-async def votes_of(db: Database, participant_id: int) -> dict[int, int]:
+async def votes_of(db: Database, participant_id: int) -> list[tuple[int, int, int]]:
+    """(theme id, its prompt id, dots) of each theme this participant put dots on."""
     rows = await db.execute(
-        "select theme_id, count(*) as n from votes where participant_id = ? group by theme_id",
+        "select theme_id, prompt_id, count(*) as n from votes where participant_id = ?"
+        " group by theme_id, prompt_id",
         [participant_id],
     )
-    return {row["theme_id"]: row["n"] for row in rows}
-
-
-async def vote_prompts_of(db: Database, participant_id: int) -> dict[int, int]:
-    rows = await db.execute(
-        "select distinct theme_id, prompt_id from votes where participant_id = ?", [participant_id]
-    )
-    return {row["theme_id"]: row["prompt_id"] for row in rows}
+    return [(row["theme_id"], row["prompt_id"], row["n"]) for row in rows]
 
 
 async def actions(db: Database, workshop_id: str) -> list[dict[str, Any]]:
     rows = await db.execute(
-        "select id, theme_id, what, owner, due, participant_id from actions where workshop_id = ?"
-        " order by id",
+        f"select {', '.join(ACTION_FIELDS)} from actions where workshop_id = ? order by id",
         [workshop_id],
     )
     return [dict(row) for row in rows]
