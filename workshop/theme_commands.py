@@ -328,16 +328,14 @@ def _after_losing_notes(conn: sqlite3.Connection, principal: Principal, theme_id
     if left < MIN_THEME_NOTES and untouched:
         conn.execute("delete from themes where id = ?", [theme_id])
         return _removed(conn, principal, theme_id, theme["prompt_id"], theme["group_id"])
-    _keep_words_still_present(conn, theme_id)
+    _keep_words_still_present(conn, theme)
     return _updated(conn, principal, theme_id)
 
 
-def _keep_words_still_present(conn: sqlite3.Connection, theme_id: int) -> None:
+def _keep_words_still_present(conn: sqlite3.Connection, theme: sqlite3.Row) -> None:
     """Drop keywords (and, unless a person named the theme, label words) that no visible note
     of the theme contains any longer."""
-    theme = conn.execute(
-        "select label, keywords, edited from themes where id = ?", [theme_id]
-    ).fetchone()
+    theme_id = theme["id"]
     texts = [
         r[0]
         for r in conn.execute(

@@ -7,13 +7,12 @@ of frames lets a participant spend more than the facilitator gave them.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 from workshop import events as ev
 from workshop.commands import Change, append_event, set_workshop_setting
 from workshop.errors import TalkootError, forbidden, not_found
 from workshop.models import Principal
-from workshop.store import now_iso
+from workshop.store import ACTION_FIELDS, now_iso
 from workshop.theme_commands import votes_event
 
 
@@ -83,7 +82,7 @@ def add_action(
         _, group_id = _visible_theme(conn, principal, theme_id)
         row = conn.execute(
             "insert into actions (workshop_id, theme_id, what, owner, due, participant_id,"
-            " created_at) values (?, ?, ?, ?, ?, ?, ?) returning id",
+            f" created_at) values (?, ?, ?, ?, ?, ?, ?) returning {', '.join(ACTION_FIELDS)}",
             [
                 principal.workshop_id,
                 theme_id,
@@ -97,7 +96,7 @@ def add_action(
         conn.execute("update themes set edited = 1 where id = ?", [theme_id])
         stored = {"action_id": row["id"], "action": None}  # replay reads the action itself
         event = append_event(conn, principal.workshop_id, ev.ACTION_ADDED, stored, group_id)
-        event.data["action"] = action_payload(conn, row["id"])
+        event.data["action"] = dict(row)
         return [event]
 
     return change
@@ -119,14 +118,6 @@ def delete_action(principal: Principal, action_id: int) -> Change:
         return [append_event(conn, principal.workshop_id, ev.ACTION_REMOVED, data, row["group_id"])]
 
     return change
-
-
-def action_payload(conn: sqlite3.Connection, action_id: int) -> dict[str, Any]:
-    row = conn.execute(
-        "select id, theme_id, what, owner, due, participant_id from actions where id = ?",
-        [action_id],
-    ).fetchone()
-    return dict(row)
 
 
 def _voting_workshop(conn: sqlite3.Connection, workshop_id: str) -> sqlite3.Row:
