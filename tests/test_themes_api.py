@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 import psutil
 import pytest
 
-from tests.helpers import create_workshop, join, theme_workers
+from tests.helpers import create_workshop, join, sync_command, sync_hello, theme_workers
+from workshop import theming
 
 TRANSPORT = [
     "Bussit eivät kulje aamuvuoroon",
@@ -110,6 +112,50 @@ def test_a_theme_worker_that_died_is_replaced(server_factory):
     assert answer.status_code == 200, answer.text
     assert len(answer.json()["themes"]) == 2
     assert len(worker_processes(before | {worker})) == 1  # a new worker in its place
+
+
+def cached_in_worker(texts: list[str]) -> list[bool]:
+    """Runs in the theme worker (imported there by name): which texts its cache holds."""
+    return [theming._embedder.cached(text) for text in texts]
+
+
+def worker_cache(live, texts: list[str]) -> list[bool]:
+    """Ask the live server's theme worker, on the server's own event loop."""
+    worker = live.server.config.app.state.talkoot.theming
+    loop = worker._embedding.get_loop()
+    call = worker._run(cached_in_worker, texts)
+    return asyncio.run_coroutine_threadsafe(call, loop).result(timeout=60)
+
+
+def wait_for_cache(live, texts: list[str], expected: list[bool]) -> None:
+    deadline = time.monotonic() + 60
+    while (found := worker_cache(live, texts)) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert found == expected
+
+
+@pytest.mark.model
+def test_deleted_and_edited_note_texts_leave_the_worker_cache(server_factory):
+    """The worker keeps each note's text as its vector's key; a removed text must go too."""
+    live = server_factory(theme_backend="semantic")
+    workshop = create_workshop(live.url)
+    author = join(live.url, workshop["code"])["participant_token"]
+    prompt_id = workshop["prompts"][0]["id"]
+    texts = ["Kirjoitin väärään paikkaan", *TRANSPORT[:3], "Bussit kulkevat nyt iltaisin"]
+    with sync_hello(live.ws_url, author) as ws:
+        ids = [
+            sync_command(ws, "note.add", prompt_id=prompt_id, text=text)["note"]["id"]
+            for text in texts[:4]
+        ]
+        # Deleted while still waiting to be embedded (before the notes after it): never is.
+        sync_command(ws, "note.delete", note_id=ids[0])
+        wait_for_cache(live, texts, [False, True, True, True, False])
+        sync_command(ws, "note.delete", note_id=ids[1])
+        sync_command(ws, "note.edit", note_id=ids[2], text=texts[4])
+    wait_for_cache(live, texts, [False, False, False, True, True])
+    facilitator = {"Authorization": f"Bearer {workshop['facilitator_token']}"}
+    httpx.delete(f"{live.url}/api/workshops/{workshop['id']}", headers=facilitator)
+    wait_for_cache(live, texts, [False, False, False, False, False])
 
 
 def test_themes_are_for_the_facilitator_with_sane_input(live_server):

@@ -103,18 +103,15 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
 def edit_note(principal: Principal, note_id: int, text: str) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         _require_open(conn, principal.workshop_id)
-        _own_note(conn, principal, note_id)
+        before = _own_note(conn, principal, note_id)
         conn.execute(
             "update notes set text = ?, updated_at = ? where id = ?", [text, now_iso(), note_id]
         )
-        return [
-            _note_event(
-                conn,
-                principal.workshop_id,
-                ev.NOTE_UPDATED,
-                _reload(conn, principal.workshop_id, note_id),
-            )
-        ]
+        note = _reload(conn, principal.workshop_id, note_id)
+        event = _note_event(conn, principal.workshop_id, ev.NOTE_UPDATED, note)
+        if before.text != text:
+            event.removed_texts = (before.text,)
+        return [event]
 
     return change
 
@@ -132,7 +129,9 @@ def delete_note(principal: Principal, note_id: int) -> Change:
                 [principal.workshop_id, note_id],
             )
         data = {"note_id": note_id, "prompt_id": note.prompt_id}
-        return [append_event(conn, principal.workshop_id, ev.NOTE_DELETED, data, note.group_id)]
+        event = append_event(conn, principal.workshop_id, ev.NOTE_DELETED, data, note.group_id)
+        event.removed_texts = (note.text,)
+        return [event]
 
     return change
 

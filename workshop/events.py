@@ -53,6 +53,9 @@ class Event:
     group_id: int | None = None
     shared: bool = False
     facilitator_only: bool = False
+    # Note texts this change removed (deleted, or replaced by an edit): never sent, only
+    # used to drop them from the theme worker's cache.
+    removed_texts: tuple[str, ...] = ()
     _rendered: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def visible_to(self, viewer: Principal) -> bool:

@@ -146,8 +146,9 @@ class Talkoot:
 
     async def delete_workshop(self, principal: Principal, workshop_id: str) -> None:
         self.authorize(principal, workshop_id, facilitator=True)
-        await self.db.write(lambda conn: store.delete_workshop(conn, workshop_id))
+        texts = await self.db.write(lambda conn: store.delete_workshop(conn, workshop_id))
         self.hub.close_workshop(workshop_id)
+        self.theming.forget(texts)
         await self.db.scrub()
 
     async def workshop(self, workshop_id: str) -> Workshop:
@@ -372,3 +373,4 @@ class Talkoot:
         self.theming.notice(
             [e.data["note"]["text"] for e in result.events if e.type in NOTE_TEXT_EVENTS]
         )
+        self.theming.forget([text for e in result.events for text in e.removed_texts])

@@ -273,9 +273,13 @@ def _smallest_group(conn: sqlite3.Connection, workshop_id: str) -> int:
     return int(row["id"])
 
 
-def delete_workshop(conn: sqlite3.Connection, workshop_id: str) -> bool:
-    """Delete a workshop; foreign keys cascade to every note, participant and event of it."""
-    return conn.execute("delete from workshops where id = ?", [workshop_id]).rowcount > 0
+def delete_workshop(conn: sqlite3.Connection, workshop_id: str) -> list[str]:
+    """Delete a workshop; foreign keys cascade to every note, participant and event of it.
+    Returns the texts of the notes it had."""
+    rows = conn.execute("select text from notes where workshop_id = ?", [workshop_id])
+    texts = [row["text"] for row in rows]
+    conn.execute("delete from workshops where id = ?", [workshop_id])
+    return texts
 
 
 # ---- themes, votes and actions -------------------------------------------------------

@@ -49,8 +49,10 @@ class Theming:
     def __init__(self, backend: str):
         self.backend = backend
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: asyncio.Queue[str] = asyncio.Queue(EMBED_QUEUE_LIMIT)
+        self._pending: list[str] = []  # texts to embed, oldest first
+        self._arrived = asyncio.Event()  # set while _pending holds texts
         self._embedding: asyncio.Task[None] | None = None
+        self._forgetting: set[asyncio.Task[None]] = set()
         self._last_commit = 0.0
 
     async def __aenter__(self) -> Theming:
@@ -63,6 +65,7 @@ class Theming:
         if self._embedding is not None:
             self._embedding.cancel()
             await asyncio.gather(self._embedding, return_exceptions=True)
+        await asyncio.gather(*self._forgetting, return_exceptions=True)
         if self._pool is not None:
             await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
 
@@ -81,9 +84,24 @@ class Theming:
         if self.backend == "lexical":
             return
         self._last_commit = asyncio.get_running_loop().time()
-        for text in new_texts:
-            with contextlib.suppress(asyncio.QueueFull):  # if full: embedded when themes are asked
-                self._pending.put_nowait(text)
+        room = EMBED_QUEUE_LIMIT - len(self._pending)  # if full: embedded when themes are asked
+        self._pending.extend(new_texts[:room])
+        if self._pending:
+            self._arrived.set()
+
+    def forget(self, texts: list[str]) -> None:
+        """Notes were deleted or edited: their old texts leave the queue and the worker's
+        cache, which would otherwise keep them until evicted (docs/privacy.md)."""
+        if self.backend == "lexical" or not texts:
+            return
+        gone = set(texts)
+        self._pending = [text for text in self._pending if text not in gone]
+        if not self._pending:
+            self._arrived.clear()
+        if self._pool is not None:  # no worker yet: nothing is cached
+            task = asyncio.create_task(self._forget(texts))
+            self._forgetting.add(task)
+            task.add_done_callback(self._forgetting.discard)
 
     async def _calm(self) -> None:
         """Return once no command has been committed for CALM_SECONDS."""
@@ -98,10 +116,15 @@ class Theming:
         await self._calm()
         await self._embed([])
         while True:
-            batch = [await self._pending.get()]
-            await self._calm()  # then take what else came in meanwhile
-            while not self._pending.empty() and len(batch) < EMBED_BATCH:
-                batch.append(self._pending.get_nowait())
+            await self._arrived.wait()
+            await self._calm()
+            # Taken and handed to the worker with no await in between: a forget() that comes
+            # later is queued behind this batch in the worker, so it cannot be undone by it.
+            batch, self._pending = self._pending[:EMBED_BATCH], self._pending[EMBED_BATCH:]
+            if not self._pending:
+                self._arrived.clear()
+            if not batch:  # all forgotten while waiting for calm
+                continue
             started = loop.time()
             await self._embed(batch)
             await asyncio.sleep((loop.time() - started) * (1 - EMBED_DUTY) / EMBED_DUTY)
@@ -134,6 +157,12 @@ class Theming:
             await self._run(embed_in_worker, texts)
         except Exception:
             log.exception("embedding %d notes failed; they are embedded on demand", len(texts))
+
+    async def _forget(self, texts: list[str]) -> None:
+        try:
+            await self._run(forget_in_worker, texts)
+        except Exception:
+            log.exception("forgetting %d note texts failed", len(texts))
 
     async def cluster(self, prompt_id: int, notes: list[Note], k: int | None) -> list[ThemeDraft]:
         """Themes of these notes; notes that fit no theme are left out."""
@@ -206,6 +235,10 @@ def exit_with_parent(parent: int) -> None:
 
 def embed_in_worker(texts: list[str]) -> None:
     _embedder.embed(texts)
+
+
+def forget_in_worker(texts: list[str]) -> None:
+    _embedder.forget(texts)
 
 
 def summarize_in_worker(texts: list[str], k: int | None) -> list[DraftTuple]:
