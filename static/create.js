@@ -13,7 +13,7 @@ const list = $("prompt-list");
 let rowCounter = 0;
 let edited = false; // the list holds prompts the user typed or changed
 
-// ---- join by code ------------------------------------------------------------------------
+// ---- join by code ----
 
 $("join-code-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -27,7 +27,7 @@ $("join-code-form").addEventListener("submit", (event) => {
   location.assign(`/j/${encodeURIComponent(code)}`);
 });
 
-// ---- prompts ---------------------------------------------------------------------------------
+// ---- prompts ----
 
 function source() {
   return form.querySelector('input[name="prompt-source"]:checked').value;
@@ -118,7 +118,7 @@ $("add-prompt").addEventListener("click", () => {
 });
 setPrompts(templateTexts());
 
-// ---- groups ------------------------------------------------------------------------------------
+// ---- groups ----
 
 function groupMode() {
   return form.querySelector('input[name="group-mode"]:checked').value;
@@ -134,7 +134,7 @@ function groupNames() {
   return $("group-names").value.split(/[,\n]/).map((name) => name.trim()).filter(Boolean);
 }
 
-// ---- submit --------------------------------------------------------------------------------------
+// ---- submit ----
 
 function validate() {
   const problems = [];

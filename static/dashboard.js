@@ -20,7 +20,7 @@ function showError(message) {
   box.hidden = !message;
 }
 
-// ---- controls ----------------------------------------------------------------------
+// ---- controls ----
 
 for (const button of document.querySelectorAll(".stepper .step")) {
   button.addEventListener("click", () => live.send("phase.set", { phase: button.dataset.phase }));
@@ -99,7 +99,7 @@ function tickTimer() {
   if (value.textContent !== text) value.textContent = text;
 }
 
-// ---- notes ---------------------------------------------------------------------------
+// ---- notes ----
 
 function scheduleRender() {
   if (renderQueued) return;
@@ -155,11 +155,11 @@ function renderNotes() {
   $("note-total").textContent = plural("notes_total", total) + (hidden ? `, ${t("hidden_total", { n: hidden })}` : "");
 }
 
-// ---- themes, votes, actions and the summary (static/review.js) ----------------------------
+// ---- themes, votes, actions and the summary (static/review.js) ----
 
 const review = createReview({ send: (type, fields) => live.send(type, fields), notes: state.notes, t, plural, errorText, formatDate, el, confirmedTwice });
 
-// ---- protocol ----------------------------------------------------------------------------
+// ---- protocol ----
 
 function setConnection(kind) {
   const box = $("connection");

@@ -153,7 +153,7 @@ export class LiveClient {
     this.connect();
   }
 
-  // ---- internals ---------------------------------------------------------------
+  // ---- internals ----
 
   stored() {
     const entries = this.outboxKey ? storage.get(this.outboxKey) : null;

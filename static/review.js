@@ -42,7 +42,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     running: new Set(), queued: false, signatures: new Map(),
   };
 
-  // ---- state from events --------------------------------------------------------------
+  // ---- state from events ----
 
   function upsertTheme(theme) {
     // A note belongs to one theme at most: the newest word about a note wins.
@@ -112,7 +112,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     schedule(); // undo optimistic checkboxes
   }
 
-  // ---- finding themes ----------------------------------------------------------------------
+  // ---- finding themes ----
 
   function runThemes(promptId) {
     if (ui.running.size) return;
@@ -180,7 +180,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     input.focus();
   }
 
-  // ---- rendering ---------------------------------------------------------------------------
+  // ---- rendering ----
 
   function schedule() {
     if (ui.queued) return;
@@ -440,7 +440,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     $("publish-toggle").checked = s.published;
   }
 
-  // ---- static controls -------------------------------------------------------------------
+  // ---- static controls ----
 
   $("themes-form").addEventListener("submit", (event) => { event.preventDefault(); runThemes(null); });
   for (const button of document.querySelectorAll("[data-run-prompt]")) {

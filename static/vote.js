@@ -91,7 +91,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
 
   function showError(text) { $("vote-error").textContent = text; }
 
-  // ---- the vote view -----------------------------------------------------------------------
+  // ---- the vote view ----
 
   function schedule() {
     if (queued) return;
@@ -120,7 +120,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
     }, () => {});
   }
 
-  // ---- the published summary -----------------------------------------------------------------
+  // ---- the published summary ----
 
   function summary(announce) {
     const fetchId = ++s.fetches;
