@@ -49,7 +49,7 @@ function setConnection(kind) {
   else box.replaceChildren(el("p", { class: "banner offline" }, t("offline")));
 }
 
-// ---- rendering -----------------------------------------------------------------
+// ---- rendering ----
 
 function groupName(id) {
   return state.groups.get(id) || "";
@@ -81,7 +81,7 @@ function buildPrompts() {
     const parts = { section, list, empty, form, textarea, counter, button, lockedHint, error };
     ui.sections.set(prompt.id, parts);
     const updateCount = () => { counter.textContent = t("chars", { n: textarea.value.length, max: MAX_CHARS }); };
-    textarea.addEventListener("input", () => { updateCount(); hideError(error); });
+    textarea.addEventListener("input", () => { updateCount(); hideError(error); saveCache(); });
     updateCount();
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -144,17 +144,23 @@ function writeCache() {
   if (!cacheKey || state.ended || !state.prompts.length) return;
   const { me, groupId, title, language, code, phase, locked, shared, timer, prompts } = state;
   storage.set(cacheKey, { me, groupId, title, language, code, phase, locked, shared, timer, prompts,
-    groups: [...state.groups], notes: [...state.notes.values()] });
+    groups: [...state.groups], notes: [...state.notes.values()],
+    drafts: [...ui.sections].map(([id, parts]) => [id, parts.textarea.value]) });
 }
 
 function loadCache() {
   const cached = cacheKey && storage.get(cacheKey);
   if (!cached || !Array.isArray(cached.prompts)) return;
-  const { groups, notes, ...rest } = cached;
+  const { groups, notes, drafts = [], ...rest } = cached;
   Object.assign(state, rest);
   state.groups = new Map(groups);
   state.notes = new Map(notes.map((note) => [note.id, note]));
   buildPrompts();
+  // Notes typed but not posted come back too: phones reload tabs they put to sleep.
+  for (const [id, text] of drafts) {
+    const area = ui.sections.get(id)?.textarea;
+    if (area) { area.value = text; area.dispatchEvent(new Event("input")); }
+  }
   renderHeader();
   renderLocked();
   scheduleRender();
@@ -326,7 +332,7 @@ function showFormError(parts, message) {
   parts.textarea.addEventListener("input", () => parts.textarea.removeAttribute("aria-invalid"), { once: true });
 }
 
-// ---- announcements (polite, short, never the whole stream) ---------------------------
+// ---- announcements (polite, short, never the whole stream) ----
 
 const announcer = { groups: [], timer: 0 };
 
@@ -346,7 +352,7 @@ function announceNote(note) {
   }, 1500);
 }
 
-// ---- timer ----------------------------------------------------------------------------
+// ---- timer ----
 
 const clock = { last: null };
 
@@ -371,7 +377,7 @@ function tickTimer() {
   clock.last = remaining;
 }
 
-// ---- protocol -------------------------------------------------------------------------
+// ---- protocol ----
 
 function upsert(note) {
   if (!note) return;

@@ -499,6 +499,30 @@ def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
     ]
 
 
+def test_a_note_typed_but_not_posted_survives_a_reload(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """Phones reload tabs they put to sleep: half a note typed must not be lost with it."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Strengths?", "Gaps?"], groups=1)
+    page = board_for(new_context(**PHONE), url, join(url, workshop["code"], name="Aino"))
+    gaps = prompt_section(page, "Gaps?")
+    gaps.get_by_label("Your note").fill("Buses stop at six, so")
+    page.reload()
+    expect_connected(page)
+    expect(gaps.get_by_label("Your note")).to_have_value("Buses stop at six, so")
+    expect(gaps.get_by_text("21/500 characters")).to_be_visible()
+    expect(prompt_section(page, "Strengths?").get_by_label("Your note")).to_have_value("")
+    note = "Buses stop at six, so evening shifts are out of reach"
+    gaps.get_by_label("Your note").fill(note)
+    gaps.get_by_role("button", name="Post").click()
+    expect(board_note(page, note)).not_to_have_class(re.compile(r"\bpending\b"))
+    page.reload()
+    expect_connected(page)
+    expect(board_note(page, note)).to_be_visible()
+    expect(gaps.get_by_label("Your note")).to_have_value("")
+
+
 def test_a_vote_whose_ack_was_lost_counts_one_dot(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
