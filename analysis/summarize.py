@@ -57,9 +57,13 @@ class _Context:
     clusterer: ThemeClusterer
     vocab: Vocabulary
     embedder: Embedder
+    n_notes: int
+    clustered: np.ndarray  # the position among all notes of each note the clusterer saw
 
-    def result(self, labels: np.ndarray) -> ThemeResult:
-        """Label every theme in ``labels`` and collect the unsorted notes."""
+    def result(self, clustered_labels: np.ndarray) -> ThemeResult:
+        """Label every theme in the clusterer's labels and collect the unsorted notes."""
+        labels = np.full(self.n_notes, UNSORTED, dtype=np.intp)
+        labels[self.clustered] = clustered_labels
         n_themes = int(labels.max()) + 1 if len(labels) else 0
         scores = class_tfidf(self.vocab, labels, n_themes)
         themes = [self._theme(labels, c, scores[c]) for c in range(n_themes)]
@@ -75,11 +79,12 @@ class _Context:
         """Keywords, label and representatives of theme c."""
         keywords, label = keywords_and_label(self.vocab, scores)
         members = _indices(labels == c)
+        rows = np.searchsorted(self.clustered, members)  # their rows in the clusterer's features
         return Theme(
             label or f"theme {c + 1}",
             keywords,
             members,
-            _representatives(self.clusterer.features_, members),
+            [members[i] for i in _closest_to_centre(self.clusterer.features_[rows])],
         )
 
 
@@ -103,15 +108,23 @@ def summarize_themes(
     _check_args(texts, k, lang, embeddings)
     langs = guess_languages(texts) if lang == "auto" else [lang] * len(texts)
     vocab = Vocabulary.build(texts, langs)
-    if len(texts) < MIN_NOTES_TO_CLUSTER:
-        return _single_theme(texts, vocab, embedder)
+    # "???", "👍", "123": nothing to theme by. Clustered, they joined whichever theme was
+    # nearest (the lexical backend) or made a theme of their own; they are unsorted instead.
+    clustered = np.array([i for i, text in enumerate(texts) if _has_letters(text)], dtype=np.intp)
+    if len(clustered) < MIN_NOTES_TO_CLUSTER:
+        return _single_theme(len(texts), clustered, vocab, embedder)
+    kept = [texts[i] for i in clustered]
     if embeddings is not None:
-        features, settings = embeddings, SemanticEmbedder.clustering
+        features, settings = embeddings[clustered], SemanticEmbedder.clustering
     else:
-        features, settings = embedder.features(texts), embedder.clustering
-    features = without_language_offsets(features, langs)
+        features, settings = embedder.features(kept), embedder.clustering
+    features = without_language_offsets(features, [langs[i] for i in clustered])
     clusterer = ThemeClusterer(n_clusters=k, **settings).fit(features)
-    return _Context(clusterer, vocab, embedder).result(clusterer.labels_)
+    return _Context(clusterer, vocab, embedder, len(texts), clustered).result(clusterer.labels_)
+
+
+def _has_letters(text: str) -> bool:
+    return any(char.isalpha() for char in text)
 
 
 def _check_args(texts: list[str], k: int | None, lang: str, embeddings: np.ndarray | None) -> None:
@@ -126,15 +139,19 @@ def _check_args(texts: list[str], k: int | None, lang: str, embeddings: np.ndarr
         raise ValueError(f"{len(embeddings)} embeddings for {len(texts)} texts")
 
 
-def _single_theme(texts: list[str], vocab: Vocabulary, embedder: Embedder) -> ThemeResult:
-    """Too few notes to compare: all of them form one theme (none when there are none)."""
-    if not texts:
-        return ThemeResult([], [], embedder.name, embedder.fallback_reason)
-    labels = np.zeros(len(texts), dtype=np.intp)
+def _single_theme(
+    n_notes: int, clustered: np.ndarray, vocab: Vocabulary, embedder: Embedder
+) -> ThemeResult:
+    """Too few notes to compare: those with words form one theme (none when there are none)."""
+    labels = np.full(n_notes, UNSORTED, dtype=np.intp)
+    labels[clustered] = 0
+    unsorted = _indices(labels == UNSORTED)
+    if not len(clustered):
+        return ThemeResult([], unsorted, embedder.name, embedder.fallback_reason)
     keywords, label = keywords_and_label(vocab, class_tfidf(vocab, labels, 1)[0])
-    indices = list(range(len(texts)))
+    indices = _indices(labels == 0)
     theme = Theme(label or "theme 1", keywords, indices, indices[:N_REPRESENTATIVES])
-    return ThemeResult([theme], [], embedder.name, embedder.fallback_reason)
+    return ThemeResult([theme], unsorted, embedder.name, embedder.fallback_reason)
 
 
 def without_language_offsets(features: np.ndarray, langs: Sequence[str]) -> np.ndarray:
@@ -164,11 +181,10 @@ def without_language_offsets(features: np.ndarray, langs: Sequence[str]) -> np.n
     return unit
 
 
-def _representatives(features: np.ndarray, members: list[int]) -> list[int]:
-    """The 2-3 notes closest to the theme's centre, closest first."""
-    vectors = features[members]
+def _closest_to_centre(vectors: np.ndarray) -> list[int]:
+    """Rows of the 2-3 vectors closest to their mean, closest first (the representatives)."""
     dist = np.linalg.norm(vectors - vectors.mean(axis=0), axis=1)
-    return [members[i] for i in np.argsort(dist, kind="stable")[:N_REPRESENTATIVES]]
+    return [int(i) for i in np.argsort(dist, kind="stable")[:N_REPRESENTATIVES]]
 
 
 def _indices(mask: np.ndarray) -> list[int]:

@@ -88,6 +88,34 @@ def test_at_recuts_the_same_run():
     assert _partition_ok(coarser, len(NOTES)) and _partition_ok(finer, len(NOTES))
 
 
+def test_notes_without_letters_are_unsorted_not_themed():
+    junk = ["???", "👍", "2025", "-"]
+    notes = [junk[0], *NOTES[:7], junk[1], *NOTES[7:], junk[2], junk[3]]
+    where = [notes.index(j) for j in junk]
+    result = summarize_themes(notes, k=3, backend="lexical")
+    assert _partition_ok(result, len(notes))
+    assert set(where) <= set(result.unsorted)
+    for theme in result.themes:
+        assert not set(where) & set(theme.indices)
+        assert set(theme.representatives) <= set(theme.indices)
+    # The same themes as without the junk, and the indices point at the same notes.
+    alone = summarize_themes(NOTES, k=3, backend="lexical")
+    assert [[notes[i] for i in t.indices] for t in result.themes] == [
+        [NOTES[i] for i in t.indices] for t in alone.themes
+    ]
+    assert [t.label for t in result.themes] == [t.label for t in alone.themes]
+    recut = result.at(2)
+    assert set(where) <= set(recut.unsorted) and _partition_ok(recut, len(notes))
+
+
+@pytest.mark.parametrize("notes", [["👍", "!!"], ["👍", "Lisää kielikursseja", "?"]])
+def test_too_few_notes_with_letters_make_at_most_one_theme(notes):
+    result = summarize_themes(notes, backend="lexical")
+    assert _partition_ok(result, len(notes))
+    assert [t.indices for t in result.themes] == [[1]] * (len(notes) == 3)
+    assert 0 in result.unsorted
+
+
 def test_precomputed_embeddings_skip_encoding():
     rng = np.random.default_rng(0)
     vectors = np.repeat(rng.normal(size=(3, 16)), [7, 6, 6], axis=0) + rng.normal(
