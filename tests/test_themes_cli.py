@@ -126,8 +126,14 @@ def test_oversized_file_is_refused(tmp_path, monkeypatch):
         read_notes(_csv(tmp_path, "text\n" + "muistiinpano\n" * 20), None)
 
 
-def test_bad_flags_exit_2(tmp_path, capsys):
-    assert _talkoot_in_process(capsys, str(_csv(tmp_path, "text\na\n")), "--themes", "0")[0] == 2
+@pytest.mark.parametrize(
+    ("flags", "reason"),
+    [(["--themes", "0"], "must be at least 1"), (["--lang", "de"], "invalid choice: 'de'")],
+)
+def test_bad_flags_exit_2_with_a_one_line_reason(tmp_path, capsys, flags, reason):
+    code, out, err = _talkoot_in_process(capsys, str(_csv(tmp_path, "text\na\n")), *flags)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("talkoot themes: ") and reason in err
 
 
 def _talkoot_on_terminal(*args: str) -> tuple[str, str]:

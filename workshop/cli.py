@@ -10,6 +10,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import uvicorn
 
@@ -24,8 +25,16 @@ EXIT_INTERRUPTED = 130  # the shell convention for a program stopped by Ctrl+C
 GC_THRESHOLDS = (20_000, 20, 100)
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """A bad flag is reported in one line on stderr, with exit status 2 (CONTRACT.md), not
+    after argparse's usage block; subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="talkoot", description="Realtime co-creation workshops.")
+    parser = OneLineErrors(prog="talkoot", description="Realtime co-creation workshops.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="start the web app")
     add_server_options(serve)
