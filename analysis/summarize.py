@@ -14,6 +14,7 @@ from analysis.text import LANGUAGES, guess_languages
 
 N_REPRESENTATIVES = 3
 MIN_NOTES_TO_CLUSTER = 3
+MIN_THEME_NOTES = 2
 LANGUAGE_PRIOR_NOTES = 10  # a language's own mean gets half the weight once it has ten notes
 LANGUAGE_MIN_SHARE = 0.03  # rarer languages are left alone: mostly wrong guesses (0.3-1.3 %)
 
@@ -142,12 +143,13 @@ def _check_args(texts: list[str], k: int | None, lang: str, embeddings: np.ndarr
 def _single_theme(
     n_notes: int, clustered: np.ndarray, vocab: Vocabulary, embedder: Embedder
 ) -> ThemeResult:
-    """Too few notes to compare: those with words form one theme (none when there are none)."""
+    """Too few notes to compare: those with letters form one theme if they are two (a theme
+    needs two notes, as in the clusterer); otherwise every note is unsorted."""
     labels = np.full(n_notes, UNSORTED, dtype=np.intp)
+    if len(clustered) < MIN_THEME_NOTES:
+        return ThemeResult([], list(range(n_notes)), embedder.name, embedder.fallback_reason)
     labels[clustered] = 0
     unsorted = _indices(labels == UNSORTED)
-    if not len(clustered):
-        return ThemeResult([], unsorted, embedder.name, embedder.fallback_reason)
     keywords, label = keywords_and_label(vocab, class_tfidf(vocab, labels, 1)[0])
     indices = _indices(labels == 0)
     theme = Theme(label or "theme 1", keywords, indices, indices[:N_REPRESENTATIVES])

@@ -171,3 +171,15 @@ def test_themes_are_for_the_facilitator_with_sane_input(live_server):
     assert httpx.post(url, json={"prompt_id": 10**6}, headers=facilitator).status_code == 404
     empty = httpx.post(url, json={}, headers=facilitator)
     assert empty.status_code == 200 and empty.json() == {"themes": []}
+
+
+def test_a_lone_note_makes_no_theme(live_server):
+    """A theme needs two notes: one note under a prompt stays unsorted, whatever k is asked."""
+    workshop = create_workshop(live_server.url)
+    post_notes(live_server.url, workshop, ["Bussit eivät kulje aamuvuoroon"])
+    url = f"{live_server.url}/api/workshops/{workshop['id']}/themes"
+    auth = {"Authorization": f"Bearer {workshop['facilitator_token']}"}
+    prompt_id = workshop["prompts"][0]["id"]
+    for body in ({"prompt_id": prompt_id}, {"prompt_id": prompt_id, "themes": 1}):
+        answer = httpx.post(url, json=body, headers=auth, timeout=60)
+        assert answer.status_code == 200 and answer.json() == {"themes": []}
