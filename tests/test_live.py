@@ -273,6 +273,7 @@ async def test_origin_is_checked(live_server, workshop):
     with pytest.raises(InvalidStatus) as refused:
         await websockets.connect(live_server.ws_url, origin="http://evil.example")
     assert refused.value.response.status_code == 403
+    assert json.loads(refused.value.response.body)["error"]["code"] == "forbidden"
     own = f"http://127.0.0.1:{live_server.port}"
     client = await connect(live_server.ws_url, workshop["facilitator_token"], origin=own)
     await client.close()
@@ -550,6 +551,12 @@ async def test_notes_posted_and_edited_per_minute_are_limited(server_factory):
         assert answers[-1]["code"] == "rate_limited"
         late = await client.command("note.add", prompt_id=prompt, text="n3")
         assert late["code"] == "rate_limited"
+        # A phone retrying a note whose ack it lost still gets the ack, past the limit.
+        again = await client.command("note.add", prompt_id=prompt, text="n2", cid="retry-me")
+        assert again["code"] == "rate_limited"  # never stored: still refused
+        first_cid = posted[1]["cid"]
+        retried = await client.command("note.add", prompt_id=prompt, text="n2", cid=first_cid)
+        assert retried == posted[1]
     finally:
         await client.close()
 

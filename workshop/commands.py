@@ -38,14 +38,8 @@ def run_command(
 ) -> CommandResult:
     """Apply change once per (principal, cid); a repeat returns the stored answer."""
     workshop_id = principal.workshop_id
-    seen = conn.execute(
-        "select seq, note_id from commands where workshop_id = ? and actor = ? and cid = ?",
-        [workshop_id, principal.actor, cid],
-    ).fetchone()
-    if seen is not None:
-        again = _load_note(conn, workshop_id, seen["note_id"])
-        note = again.to_dict() if again else None
-        return CommandResult(seen["seq"], note=note, duplicate=True)
+    if (repeat := repeated(conn, principal, cid)) is not None:
+        return repeat
     events = change(conn)
     note = next((e.data["note"] for e in events if e.data.get("note")), None)
     seq = events[-1].seq if events else _last_seq(conn, workshop_id)
@@ -54,6 +48,18 @@ def run_command(
         [workshop_id, principal.actor, cid, seq, note["id"] if note else None],
     )
     return CommandResult(seq, events, note)
+
+
+def repeated(conn: sqlite3.Connection, principal: Principal, cid: str) -> CommandResult | None:
+    """The stored answer to a command this principal already made with this cid, if any."""
+    seen = conn.execute(
+        "select seq, note_id from commands where workshop_id = ? and actor = ? and cid = ?",
+        [principal.workshop_id, principal.actor, cid],
+    ).fetchone()
+    if seen is None:
+        return None
+    again = _load_note(conn, principal.workshop_id, seen["note_id"])
+    return CommandResult(seen["seq"], note=again.to_dict() if again else None, duplicate=True)
 
 
 # ---- notes --------------------------------------------------------------------

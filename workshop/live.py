@@ -15,13 +15,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from workshop import events as ev
 from workshop import store
 from workshop import validation as check
 from workshop.commands import CommandResult
-from workshop.errors import TalkootError
+from workshop.errors import TalkootError, forbidden
 from workshop.hub import CLOSE_TRY_AGAIN_LATER, Close, Subscription
 from workshop.models import Principal
 from workshop.review_service import Review
@@ -92,7 +93,8 @@ def origin_allowed(websocket: WebSocket, public_url: str | None) -> bool:
 async def live_endpoint(websocket: WebSocket) -> None:
     talkoot: Talkoot = websocket.app.state.talkoot
     if not origin_allowed(websocket, talkoot.settings.public_url):
-        await websocket.close(CLOSE_POLICY)
+        refused = forbidden("this page's origin may not open the live connection")
+        await websocket.send_denial_response(JSONResponse(refused.to_dict(), refused.status))
         return
     await websocket.accept()
     try:

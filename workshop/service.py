@@ -279,8 +279,8 @@ class Talkoot:
         cid = check.cid(body.get("cid"))
         prompt_id = check.positive_id(body.get("prompt_id"), "prompt_id")
         text = check.note_text(body.get("text"), self.settings.note_max_chars)
-        self._count_note_write(principal)
-        return await self.run(principal, cid, commands.add_note(principal, prompt_id, text))
+        change = commands.add_note(principal, prompt_id, text)
+        return await self._run_note_write(principal, cid, change)
 
     async def edit_note(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:
         if principal.is_facilitator:
@@ -288,13 +288,20 @@ class Talkoot:
         cid = check.cid(body.get("cid"))
         note_id = check.positive_id(body.get("note_id"), "note_id")
         text = check.note_text(body.get("text"), self.settings.note_max_chars)
-        self._count_note_write(principal)
-        return await self.run(principal, cid, commands.edit_note(principal, note_id, text))
+        change = commands.edit_note(principal, note_id, text)
+        return await self._run_note_write(principal, cid, change)
 
-    def _count_note_write(self, principal: Principal) -> None:
-        """Posting and editing share one per-participant limit: each is a row in the log."""
-        if not self.note_limit.allow(principal.participant_id):
+    async def _run_note_write(
+        self, principal: Principal, cid: str, change: commands.Change
+    ) -> commands.CommandResult:
+        """Posting and editing share one per-participant limit: each is a row in the log. A
+        cid sent again (a phone retrying after a lost ack) is answered even past the limit."""
+        if self.note_limit.allow(principal.participant_id):
+            return await self.run(principal, cid, change)
+        repeat = await self.db.write(lambda conn: commands.repeated(conn, principal, cid))
+        if repeat is None:
             raise TalkootError("rate_limited", "too many notes in a minute; slow down", 429)
+        return repeat
 
     async def delete_note(
         self, principal: Principal, body: dict[str, Any]

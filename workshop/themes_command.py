@@ -9,7 +9,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -38,7 +38,7 @@ class Notes:
     skipped: int
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register the "themes" subcommand."""
     parser = subparsers.add_parser("themes", help="cluster the notes of a CSV file into themes")
     parser.add_argument("file", type=Path, metavar="FILE.csv")
