@@ -200,9 +200,12 @@ def test_notes_over_http(live_server):
         url, json={**body, "text": "other"}, headers=auth(person["participant_token"])
     )
     assert (again.status_code, again.json()) == (200, note)
-    for text, code in (("x" * 501, "too_long"), ("   ", "empty")):
+    invisible = "\u200b\u200d\u2060\u00a0"  # zero-width space, joiner, word joiner, nbsp
+    for text, code in (("x" * 501, "too_long"), ("   ", "empty"), (invisible, "empty")):
         bad = httpx.post(
-            url, json={**body, "cid": code, "text": text}, headers=auth(person["participant_token"])
+            url,
+            json={**body, "cid": f"{code}{len(text)}", "text": text},
+            headers=auth(person["participant_token"]),
         )
         assert bad.json()["error"]["code"] == code
     assert httpx.post(url, json=body).status_code == 401

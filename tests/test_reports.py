@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -198,6 +199,10 @@ def test_content_disposition_ascii_and_utf8() -> None:
     assert "filename*=UTF-8''talkoot-Ty%C3%B6llisyyden%20kuntakokeilu" in header
     header.encode("ascii")  # a header value must be plain ASCII
     assert "\n" not in header and "/" not in header.split("filename*=")[1]
+    # A right-to-left override in a title would make "…fdp.exe" show as "…exe.pdf".
+    spoofing = replace(make_summary(), title="Raportti\u202efdp.exe\u200b")
+    utf8_name = content_disposition(render(spoofing, "md")).split("filename*=UTF-8''")[1]
+    assert utf8_name == "talkoot-Raportti%20fdp.exe-2026-11-20.md"
 
 
 def test_unknown_format_is_a_clear_value_error() -> None:
@@ -452,7 +457,7 @@ def test_pdf_wraps_long_words_and_keeps_line_breaks() -> None:
     assert "Rivi yksi\nrivi kaksi" in text
 
 
-def test_control_characters_and_emoji_do_not_break_any_format() -> None:
+def test_control_characters_and_emoji_do_not_break_any_format(caplog) -> None:
     theme = ThemeLine(
         1, "Hyvä 👍 idea\x0b", ["x"], 1, 1, ["g"], ["Kiitos 🙏 \x00 ok", "中文 עברית"]
     )
@@ -463,10 +468,12 @@ def test_control_characters_and_emoji_do_not_break_any_format() -> None:
         prompts=[PromptSection(1, "Kysymys 💡", [theme], [])],
         notes=[note],
     )
-    for fmt in FORMATS:
-        assert render(summary, fmt).content, fmt
+    with caplog.at_level(logging.DEBUG):
+        for fmt in FORMATS:
+            assert render(summary, fmt).content, fmt
     book = load_workbook(io.BytesIO(render(summary, "xlsx").content))
     assert book["Muistiinpanot"]["D2"].value == "Kiitos 🙏  ok"
+    assert "中" not in caplog.text and "🙏" not in caplog.text  # no note text in the log
 
 
 def test_a_due_date_that_is_no_date_is_shown_as_it_is_not_as_today() -> None:

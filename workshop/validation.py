@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import orjson
@@ -10,6 +11,9 @@ from workshop.errors import TalkootError, invalid
 
 CID_MAX = 64
 MAX_WHOLE_NUMBER = 2**63 - 1  # SQLite's largest integer; bigger ones cannot be looked up
+# Unicode categories that draw nothing: controls, format characters (zero-width space and
+# joiners, direction marks), unassigned code points, and separators.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Cn", "Zs", "Zl", "Zp"}
 
 
 def text_field(value: Any, name: str, max_chars: int, *, required: bool = True) -> str | None:
@@ -19,13 +23,18 @@ def text_field(value: Any, name: str, max_chars: int, *, required: bool = True) 
     if not isinstance(value, str):
         raise invalid(f"{name} must be text")
     text: str = value.strip()
-    if not text:
+    if not any(_visible(char) for char in text):
         if not required:
             return None
         raise invalid(f"{name} must not be empty", "empty")
     if len(text) > max_chars:
         raise invalid(f"{name} is longer than {max_chars} characters", "too_long")
     return text
+
+
+def _visible(char: str) -> bool:
+    """Not a space, control or format character: text of only U+200B shows nothing."""
+    return unicodedata.category(char) not in _INVISIBLE
 
 
 def note_text(value: Any, max_chars: int) -> str:

@@ -32,7 +32,7 @@ FORMATS: tuple[str, ...] = tuple(_FORMATS)
 _ASCII = str.maketrans(
     {**dict(zip("đĐŋŊŧŦøØð", "dDnNtToOd", strict=True)), "æ": "ae", "Æ": "AE", "ß": "ss", "þ": "th"}
 )
-_UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_UNSAFE_IN_FILENAME = set('/\\:*?"<>|')
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,15 @@ def slug(text: str, limit: int = 60) -> str:
 
 
 def _display_name(title: str, day: str, ext: str) -> str:
-    readable = " ".join(_UNSAFE_IN_FILENAME.sub(" ", title).split())[:80] or "workshop"
+    """The title's own letters, without what a file name cannot hold or should not: control
+    and format characters (a right-to-left override would make "…fdp.exe" look like a PDF)."""
+    kept = "".join(" " if _unsafe_in_filename(char) else char for char in title)
+    readable = " ".join(kept.split())[:80] or "workshop"
     return f"talkoot-{readable}-{day}.{ext}"
+
+
+def _unsafe_in_filename(char: str) -> bool:
+    return char in _UNSAFE_IN_FILENAME or unicodedata.category(char) in {"Cc", "Cf"}
 
 
 def content_disposition(download: Download) -> str:
