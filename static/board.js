@@ -255,7 +255,7 @@ function noteItem(key, { note, text, pending, hold }) {
   const meta = el("p", { class: "note-meta" }, el("span", { class: "author" }, author));
   if (otherGroup) meta.append(" · ", el("span", { class: "group-tag" }, groupName(note.group_id)));
   if (pending) meta.append(" ", el("span", { class: "badge pending-badge" }, hold ? t("pending_locked") : t("pending")));
-  item.replaceChildren(el("p", { class: "note-text", id: textId }, text), meta);
+  item.replaceChildren(el("p", { class: "note-text", id: textId, tabindex: -1, "data-action": "text" }, text), meta);
   if (own && note && !pending && !state.ended) {
     item.append(el("div", { class: "note-actions" },
       el("button", { type: "button", class: "small secondary", "data-action": "edit", "aria-describedby": textId,
@@ -274,7 +274,9 @@ function editForm(note, text) {
   const close = () => {
     ui.editing = null;
     renderNotes();
-    ui.items.get(`n${note.id}`)?.querySelector('[data-action="edit"]')?.focus();
+    // Back to Edit; a saved edit waits to be sent without buttons, so to the note's text.
+    const item = ui.items.get(`n${note.id}`);
+    (item?.querySelector('[data-action="edit"]') || item?.querySelector(".note-text"))?.focus();
   };
   const form = el("form", { class: "edit-form", novalidate: true },
     el("label", { for: id }, t("edit_note")), textarea, error,

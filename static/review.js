@@ -122,13 +122,12 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     if (k) {
       const n = Number(k);
       if (!Number.isInteger(n) || n < 1 || n > 50) {
-        count.setAttribute("aria-invalid", "true");
-        count.focus();
+        invalid(count, t("err_count"));
         return;
       }
       fields.themes = n;
     }
-    count.removeAttribute("aria-invalid");
+    valid(count);
     if (promptId) fields.prompt_id = promptId;
     const group = $("themes-group").value;
     if (group) fields.group_id = Number(group);
@@ -178,6 +177,12 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     input.setAttribute("aria-invalid", "true");
     input.setAttribute("aria-describedby", id);
     input.focus();
+  }
+
+  function valid(input) {
+    document.getElementById(`${input.id}-error`)?.remove();
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
   }
 
   // ---- rendering ----
@@ -337,7 +342,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     });
     const selected = theme ? ui.selected.get(theme.id) : null;
     if (theme && theme.note_ids.length > 1) {
-      const box = el("input", { type: "checkbox", id: `split-${note.id}`, checked: Boolean(selected?.has(note.id)), "aria-describedby": textId });
+      const box = el("input", { type: "checkbox", id: `split-${note.id}`, "data-key": `split-${note.id}`, checked: Boolean(selected?.has(note.id)), "aria-describedby": textId });
       box.addEventListener("change", () => {
         if (!ui.selected.has(theme.id)) ui.selected.set(theme.id, new Set());
         const set = ui.selected.get(theme.id);
@@ -397,7 +402,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
         list.append(el("li", {},
           el("span", { id: textId }, describeAction(action)), " ",
           el("button", { type: "button", class: "small secondary", "data-key": `action-del-${action.id}`, "aria-describedby": textId,
-            onclick: () => send("action.delete", { action_id: action.id }) }, t("remove"))));
+            onclick: () => { focusLater(`act-${theme.id}-summary`); send("action.delete", { action_id: action.id }); } }, t("remove"))));
       }
       block.append(el("h5", {}, t("actions")), list);
     }
@@ -409,12 +414,12 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
       el("label", { for: what.id }, t("what")), what,
       el("label", { for: owner.id }, t("owner")), owner,
       el("label", { for: due.id }, t("due")), due,
-      el("button", { type: "submit", class: "small", "aria-describedby": headingId }, t("add_action")));
+      el("button", { type: "submit", class: "small", "data-key": `${base}-add`, "aria-describedby": headingId }, t("add_action")));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = what.value.trim();
       if (!text) { invalid(what, t("err_what")); return; }
-      what.removeAttribute("aria-invalid");
+      valid(what);
       const fields = { theme_id: theme.id, what: text };
       if (owner.value.trim()) fields.owner = owner.value.trim();
       if (due.value) fields.due = due.value;
@@ -422,7 +427,8 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
       what.value = ""; owner.value = ""; due.value = "";
       what.focus();
     });
-    block.append(el("details", { class: "add-action", "data-key": `${base}-details` }, el("summary", {}, t("add_action")), form));
+    block.append(el("details", { class: "add-action", "data-key": `${base}-details` },
+      el("summary", { "data-key": `${base}-summary` }, t("add_action")), form));
     return block;
   }
 
@@ -455,9 +461,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
       invalid(input, t("err_dots"));
       return;
     }
-    input.removeAttribute("aria-invalid");
-    input.removeAttribute("aria-describedby");
-    document.getElementById(`${input.id}-error`)?.remove();
+    valid(input);
     send("voting.set", { dots: n });
   });
   $("actions-toggle").addEventListener("change", (event) => send("actions.allow", { allowed: event.target.checked }));

@@ -4,6 +4,8 @@
 
 /** Returns the function that draws the view from the vote state `s` (owned by vote.js). */
 export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule }) {
+  let focusNext = null; // the control to focus once the one pressed is gone (a removed action)
+
   function render() {
     const casts = outbox("vote.cast");
     const retracts = outbox("vote.retract");
@@ -30,7 +32,8 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
       if (values.has(node.dataset.key)) node.value = values.get(node.dataset.key);
       if (open.has(node.dataset.key)) node.open = true;
     }
-    if (active) box.querySelector(`[data-key="${active}"]`)?.focus();
+    const target = active && (box.querySelector(`[data-key="${active}"]`) || box.querySelector(`[data-key="${focusNext}"]`));
+    target?.focus();
   }
 
   function themeItem(th, left, casts, retracts) {
@@ -62,7 +65,7 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
     const text = a.what + (a.owner ? ` – ${a.owner}` : "") + (a.due ? ` (${t("by_date", { date: formatDate(a.due) })})` : "");
     const remove = a.participant_id === s.me
       ? el("button", { type: "button", class: "small secondary", "data-key": `${id}-remove`, "aria-describedby": id,
-        onclick: () => live().send("action.delete", { action_id: a.id }) }, t("remove"))
+        onclick: () => { focusNext = `va${a.theme_id}-summary`; live().send("action.delete", { action_id: a.id }); } }, t("remove"))
       : null;
     return el("li", {}, el("span", { id }, text), remove ? " " : null, remove);
   }
@@ -70,20 +73,27 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
   function actionForm(th) {
     const base = `va${th.id}`;
     const field = (name, props = {}) => el("input", { id: `${base}-${name}`, "data-key": `${base}-${name}`, ...props });
-    const what = field("what", { maxLength: 300, required: true });
+    const what = field("what", { maxLength: 300, required: true, "aria-describedby": `${base}-error` });
+    const error = el("p", { id: `${base}-error`, class: "field-error", hidden: true });
     const owner = field("owner", { maxLength: 120 });
     const due = field("due", { type: "date" });
     const form = el("form", { class: "action-form", novalidate: true },
-      el("label", { for: what.id }, t("what")), what, el("label", { for: owner.id }, t("owner")), owner,
-      el("label", { for: due.id }, t("due")), due, el("button", { type: "submit" }, t("add_action")));
+      el("label", { for: what.id }, t("what")), what, error, el("label", { for: owner.id }, t("owner")), owner,
+      el("label", { for: due.id }, t("due")), due, el("button", { type: "submit", "data-key": `${base}-add` }, t("add_action")));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (!what.value.trim()) { what.setAttribute("aria-invalid", "true"); what.focus(); return; }
+      const missing = !what.value.trim();
+      error.textContent = missing ? t("err.empty") : "";
+      error.hidden = !missing;
+      what.setAttribute("aria-invalid", String(missing));
+      what.focus();
+      if (missing) return;
       live().send("action.add", { theme_id: th.id, what: what.value.trim(),
         ...(owner.value.trim() ? { owner: owner.value.trim() } : {}), ...(due.value ? { due: due.value } : {}) });
       what.value = owner.value = due.value = "";
     });
-    return el("details", { class: "add-action", "data-key": `${base}-open` }, el("summary", {}, t("add_action")), form);
+    return el("details", { class: "add-action", "data-key": `${base}-open` },
+      el("summary", { "data-key": `${base}-summary` }, t("add_action")), form);
   }
 
   return render;

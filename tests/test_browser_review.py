@@ -403,6 +403,28 @@ def test_theme_cards_follow_a_deletion_and_tell_a_mistake_next_to_its_field(
     expect(name).to_have_accessible_description(re.compile("Select some, but not all"))
     expect(card(dash, MIND[0]).locator(".form-error")).to_be_visible()
 
+    # A note arriving while the facilitator selects notes to split leaves the focus there.
+    box = note_in(card(dash, MIND[1]), MIND[1]).get_by_role("checkbox")
+    box.focus()
+    box.press("Space")
+    command(
+        live_server,
+        workshop["author"]["participant_token"],
+        "note.add",
+        prompt_id=workshop["prompts"][0]["id"],
+        text="Uusi muistiinpano tulee",
+    )
+    expect(dash.locator("#review").get_by_text("Uusi muistiinpano tulee")).to_be_visible()
+    expect(box).to_be_focused()
+    expect(box).to_be_checked()
+
+    # So is a number of themes out of range.
+    count = dash.get_by_label("Number of themes (optional)")
+    count.fill("99")
+    dash.get_by_role("button", name="Find themes for all prompts").click()
+    expect(count).to_be_focused()
+    expect(count).to_have_accessible_description("Give a whole number from 1 to 50.")
+
 
 def test_published_summary_reaches_the_participant_escaped(
     live_server: LiveServer, new_context: NewContext

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import json
+import logging
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import datetime
