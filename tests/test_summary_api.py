@@ -101,18 +101,25 @@ async def test_a_theme_emptied_of_notes_keeps_its_votes_and_actions_in_every_dow
     assert "Kimppakyydit" in get(live_server, finished, "md", token).text
 
 
-async def test_participants_see_the_summary_only_when_published(live_server, finished):
+async def test_participants_see_the_summary_only_when_published_and_shared(live_server, finished):
     participant = finished["participant"]["participant_token"]
     assert get(live_server, finished, "html", participant).status_code == 403
     facilitator = await connect(live_server.ws_url, finished["facilitator_token"])
-    await facilitator.command("summary.publish", published=True)
-    await facilitator.close()
+    # The summary holds every group's notes: publishing it shares the results too.
+    published = await facilitator.command("summary.publish", published=True)
+    assert (await facilitator.receive_until("sharing.changed"))["shared"] is True
+    assert published["type"] == "ack"
     fragment = get(live_server, finished, "html", participant)
     assert fragment.status_code == 200
     assert "&lt;b&gt;Liikenne&lt;/b&gt;" in fragment.text
     assert "<b>Liikenne" not in fragment.text
     assert "<svg" in fragment.text
     assert "31.12.2026" in fragment.text  # the workshop's language writes the date
+    # Turning sharing off withdraws the summary from participants again.
+    await facilitator.command("sharing.set", shared=False)
+    assert (await facilitator.receive_until("summary.changed"))["published"] is False
+    assert get(live_server, finished, "html", participant).status_code == 403
+    await facilitator.close()
 
 
 def test_summary_page_and_bad_requests(live_server, finished):

@@ -48,7 +48,7 @@ def test_themes_group_the_notes_of_a_prompt(server_factory):
     live = server_factory(theme_backend="semantic")
     workshop = create_workshop(live.url)
     ids = post_notes(live.url, workshop, TRANSPORT + MENTAL_HEALTH)
-    other_prompt = post_notes(live.url, workshop, ["Toisen kysymyksen muistiinpano"], 1)
+    other_prompt = post_notes(live.url, workshop, ["Toisen kysymyksen ajatus", "Ja toinen"], 1)
     auth = {"Authorization": f"Bearer {workshop['facilitator_token']}"}
     url = f"{live.url}/api/workshops/{workshop['id']}/themes"
     body = {"prompt_id": workshop["prompts"][0]["id"], "themes": 2}

@@ -196,6 +196,25 @@ def set_workshop_setting(principal: Principal, column: str, value: Any) -> Chang
     return change
 
 
+# Switches that bring another with them. A published summary shows every group's themes and
+# notes to all, so publishing shares the results, and turning sharing off withdraws it.
+_FOLLOWS = {("summary_published", 1): ("shared", 1), ("shared", 0): ("summary_published", 0)}
+
+
+def set_switch(principal: Principal, column: str, value: int) -> Change:
+    """Turn a workshop-wide switch on or off, and what follows from it (_FOLLOWS)."""
+    first = set_workshop_setting(principal, column, value)
+    follow = _FOLLOWS.get((column, value))
+
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        events = first(conn)
+        if follow is not None:
+            events += set_workshop_setting(principal, *follow)(conn)
+        return events
+
+    return change
+
+
 # Posting as a phase leaves it: notes are written while ideating, and votes and the summary
 # need notes that hold still (no new ones, no edits under votes already cast). The lobby and
 # review keep posting as it was; the facilitator may switch it by hand in any phase.

@@ -337,7 +337,7 @@ class Talkoot:
         """A facilitator's on/off switch for the whole workshop: `field` true or false."""
         facilitator_only(principal)
         value = int(check.flag(body.get(field), field))
-        change = commands.set_workshop_setting(principal, column, value)
+        change = commands.set_switch(principal, column, value)
         return await self.run(principal, check.cid(body.get("cid")), change)
 
     async def set_locked(

@@ -36,7 +36,7 @@ async def workshop_summary(request: Request) -> Response:
     talkoot.authorize(principal, workshop_id)
     fmt = requested_format(request)
     workshop = await talkoot.workshop(workshop_id)
-    if not principal.is_facilitator and not workshop.summary_published:
+    if not principal.is_facilitator and not (workshop.summary_published and workshop.shared):
         raise forbidden("the facilitator has not published the summary yet")
     summary = await build_summary(talkoot.db, workshop_id)
     if fmt == HTML:
