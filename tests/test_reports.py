@@ -434,6 +434,21 @@ def test_markdown_escapes_user_text() -> None:
     assert "- [ ] Selvitetään rahoitus" in text
 
 
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("width", [chart.WIDTH, 320.0])  # the PDF's and a phone's layout
+def test_every_count_fits_beside_its_bar(language: str, width: float) -> None:
+    """Measured with the font itself: "123 muistiinpanoa" was cut to "123 muistiinpano"."""
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(chart.REGULAR_FONT), 90)  # 10x the size, for precision
+    themes = [ThemeLine(1, "Iso", [], 123, 40, [], []), ThemeLine(2, "Pieni", [], 4, 123, [], [])]
+    i18n.use_language(language)
+    figure = chart.layout(PromptSection(1, "Kysymys", themes, []), width)
+    counts = [t for t in figure.texts if t.text[0].isdigit()]
+    assert len(counts) == 4
+    assert all(t.x + font.getlength(t.text) / 10 <= width for t in counts), counts
+
+
 def test_long_charts_split_into_page_sized_parts_on_one_scale() -> None:
     themes = [ThemeLine(i, f"Teema {i}", [], 40 - i, i, [], []) for i in range(31)]
     section = PromptSection(9, "Paljon teemoja", themes, [])

@@ -18,7 +18,8 @@ FONT_SIZE = 9.0
 BAR_HEIGHT = 9.0
 ROW_HEIGHT = 40.0  # label + two bars + gap
 LEGEND_HEIGHT = 20.0
-END_LABEL_ROOM = 70.0  # room right of the longest bar for "123 notes"
+END_LABEL_GAP = 4.0  # between a bar and its count
+CHAR_WIDTH = 0.6  # DejaVu Sans averages 0.52-0.56 em a character on counts: an upper bound
 HATCH_SPACING = 3.5
 HATCH_WIDTH = 0.6
 PAGE_THEMES = 15  # 15 rows of 40 pt and the legend fit an A4 page under a heading
@@ -78,6 +79,18 @@ def _fit(text: str, width: float) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _end_label_room(section: PromptSection) -> float:
+    """Room right of the longest bar for the longest count: "123 muistiinpanoa" needs more
+    than "123 notes" (a fixed 70 pt cut the Finnish and Swedish words off)."""
+    counts = [
+        count_label(value, hatched)
+        for theme in section.themes
+        for value, hatched in ((theme.size, False), (theme.votes, True))
+    ]
+    longest = max((len(count) for count in counts), default=0)
+    return END_LABEL_GAP + longest * FONT_SIZE * CHAR_WIDTH
+
+
 def layout(
     section: PromptSection, width: float = WIDTH, first: int = 0, count: int | None = None
 ) -> Figure:
@@ -98,13 +111,14 @@ def layout(
         texts.append(Text(0, top + 12, i18n.gettext("No themes yet")))
         top += ROW_HEIGHT / 2
     peak = max([1] + [max(t.size, t.votes) for t in section.themes])
-    scale = (width - END_LABEL_ROOM) / peak
+    scale = (width - _end_label_room(section)) / peak
     for theme in shown:
         texts.append(Text(0, top + 10, _fit(theme.label, width), bold=True))
         for offset, value, hatched in ((14, theme.size, False), (25, theme.votes, True)):
             length = value * scale
             rects.append(Rect(0, top + offset, length, BAR_HEIGHT, hatched))
-            texts.append(Text(length + 4, top + offset + 7.5, count_label(value, hatched)))
+            label = count_label(value, hatched)
+            texts.append(Text(length + END_LABEL_GAP, top + offset + 7.5, label))
         top += ROW_HEIGHT
     if shown:
         lines.append(Line(0, LEGEND_HEIGHT + 12, 0, top - 4))  # the axis bars grow from
