@@ -27,11 +27,12 @@ export function errorText(code, fallback) {
 }
 
 /** A YYYY-MM-DD date in the page's language; read as a local date (as UTC, it would be a day
- *  early west of Greenwich). */
+ *  early west of Greenwich). English as the summaries write it: "31 Dec 2026", not US style. */
 export function formatDate(iso) {
   const [y, m, d] = String(iso).split("-").map(Number);
   if (!d) return iso;
-  return new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "medium" }).format(new Date(y, m - 1, d));
+  const locale = document.documentElement.lang.replace(/^en$/, "en-GB");
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(y, m - 1, d));
 }
 
 /** A countdown as m:ss, or h:mm:ss from an hour up. */
