@@ -9,6 +9,7 @@ const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient,
 
 const data = readJson("dashboard-data");
 const $ = (id) => document.getElementById(id);
+const written = $("dashboard").dataset.language; // notes and themes are in the workshop's language
 
 const state = { phase: null, locked: false, shared: false, timer: { ends_at: null }, notes: new Map(), ended: false };
 const items = new Map();
@@ -125,7 +126,7 @@ function noteItem(note) {
     type: "button", class: "small secondary", "aria-describedby": textId,
     onclick: () => live.send("note.hide", { note_id: note.id, hidden: !note.hidden }),
   }, note.hidden ? t("unhide") : t("hide"));
-  item.replaceChildren(el("p", { class: "note-text", id: textId }, note.text), meta, el("div", { class: "note-actions" }, toggle));
+  item.replaceChildren(el("p", { class: "note-text", id: textId, lang: written }, note.text), meta, el("div", { class: "note-actions" }, toggle));
   if (hadFocus) toggle.focus();
   return item;
 }
@@ -157,7 +158,7 @@ function renderNotes() {
 
 // ---- themes, votes, actions and the summary (static/review.js) ----
 
-const review = createReview({ send: (type, fields) => live.send(type, fields), notes: state.notes, t, plural, errorText, formatDate, el, confirmedTwice });
+const review = createReview({ send: (type, fields) => live.send(type, fields), notes: state.notes, t, plural, errorText, formatDate, el, confirmedTwice, written });
 
 // ---- protocol ----
 

@@ -31,7 +31,7 @@ export function rebuild(container, children) {
   }
 }
 
-export function createReview({ send, notes, t, plural, errorText, formatDate, el, confirmedTwice }) {
+export function createReview({ send, notes, t, plural, errorText, formatDate, el, confirmedTwice, written }) {
   const $ = (id) => document.getElementById(id);
   const s = {
     phase: null, prompts: new Map(), groups: new Map(), dots: 3, actionsAllowed: false, published: false,
@@ -270,7 +270,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     if (theme.group_id) meta.append(" · ", el("span", {}, t("group_theme", { group: s.groups.get(theme.group_id) || "" })));
 
     const renaming = ui.renaming === id;
-    card.append(el("h4", { id: headingId, class: `theme-label${renaming ? " visually-hidden" : ""}`, tabIndex: -1, "data-key": `theme-${id}` }, theme.label));
+    card.append(el("h4", { id: headingId, class: `theme-label${renaming ? " visually-hidden" : ""}`, tabIndex: -1, "data-key": `theme-${id}`, lang: written }, theme.label));
     if (renaming) card.append(renameForm(theme));
     card.append(meta);
     if (theme.keywords?.length) card.append(el("p", { class: "muted keywords" }, t("keywords", { words: theme.keywords.join(", ") })));
@@ -350,7 +350,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
       });
       item.append(el("label", { class: "choice split-choice", for: box.id }, box, el("span", { class: "visually-hidden" }, t("select_note"))));
     }
-    item.append(el("p", { class: "note-text", id: textId }, note.text));
+    item.append(el("p", { class: "note-text", id: textId, lang: written }, note.text));
     const targets = themes.filter((other) => other.id !== theme?.id).map((other) => [String(other.id), other.label]);
     if (theme) targets.push(["", t("no_theme")]);
     if (targets.length) {

@@ -47,8 +47,8 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
       "aria-disabled": mine <= 0 ? "true" : null,
       onclick: () => { if (mine > 0) { live().send("vote.retract", { theme_id: th.id }); schedule(); } } }, t("remove_dot"));
     const item = el("li", { class: "vote-theme", "data-theme-id": th.id },
-      el("h4", { id }, th.label),
-      th.keywords?.length ? el("p", { class: "muted" }, th.keywords.join(", ")) : null,
+      el("h4", { id, lang: s.language || null }, th.label),
+      th.keywords?.length ? el("p", { class: "muted", lang: s.language || null }, th.keywords.join(", ")) : null,
       el("p", { class: "note-meta" }, plural("theme_notes", th.note_ids.length), " · ",
         el("strong", { class: "my-dots" }, t("your_dots", { n: mine }))),
       el("div", { class: "dot-buttons" }, add, remove));

@@ -253,11 +253,17 @@ def test_participants_text_is_marked_with_the_workshops_language(
     expect(board.locator("#workshop-title")).to_have_attribute("lang", "fi")
     expect(board.locator("#prompts h2")).to_have_attribute("lang", "fi")
     expect(board.locator("#phase-name")).not_to_have_attribute("lang", "fi")
+    expect(board.locator("li.note .note-text").first).to_have_attribute("lang", "fi")
+    joining = open_page(new_context(), f"{url}/j/{workshop['code']}?lang=en")
+    expect(joining.locator("h1")).to_have_attribute("lang", "fi")
 
+    send_as(live_server, token, "phase.set", phase="review")  # the theme cards show
     dash = open_page(new_context(), f"{url}/d/{workshop['id']}?token={token}&lang=en")
     expect(dash.locator("h1")).to_have_attribute("lang", "fi")
     for heading in dash.get_by_role("heading", name="Mikä auttaa?").all():
         expect(heading).to_have_attribute("lang", "fi")
+    for text in (".theme-card .note-text", ".theme-card h4", ".all-notes .note-text"):
+        expect(dash.locator(text).first).to_have_attribute("lang", "fi")
 
     page = open_page(new_context(), f"{url}/d/{workshop['id']}/summary?token={token}&lang=en")
     expect(page.locator("h1")).to_have_attribute("lang", "fi")
