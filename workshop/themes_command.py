@@ -6,7 +6,10 @@ import argparse
 import csv
 import io
 import json
+import os
+import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +22,10 @@ if TYPE_CHECKING:
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_NOTES = 20_000
-_ENCODINGS = ("utf-8-sig", "cp1252")
+_UTF8_LETTER = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # a two-byte UTF-8 sequence
 _DELIMITERS = ";,\t|"
+_NO_DELIMITER = "\x1f"  # a one-column file: its notes' commas and semicolons are text
+_EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")  # Excel's first line "sep=;"
 _PROGRESS_FROM = 200  # notes; fewer encode in about a second
 _PROGRESS_CHUNK = 64  # notes encoded between redraws of the bar
 
@@ -58,7 +63,10 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def _positive_int(value: str) -> int:
     """argparse type for --themes."""
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
@@ -77,7 +85,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"talkoot themes: skipped {notes.skipped} blank row(s)", file=sys.stderr)
     from analysis.embed import get_embedder
 
-    embedder = get_embedder(args.backend)
+    try:
+        embedder = get_embedder(args.backend)
+    except (ImportError, OSError, RuntimeError) as exc:  # asked for semantic; "auto" falls back
+        print(f"talkoot themes: the semantic backend cannot load: {exc}", file=sys.stderr)
+        return 2
     result = summarize_themes(
         notes.texts,
         k=args.themes,
@@ -87,7 +99,11 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.fallback_reason:
         print(f"talkoot themes: using lexical backend ({result.fallback_reason})", file=sys.stderr)
-    print(render_json(result, notes) if args.format == "json" else render_md(result, notes))
+    try:
+        print(render_json(result, notes) if args.format == "json" else render_md(result, notes))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` stopped reading: fine, and no traceback at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
@@ -102,7 +118,11 @@ def read_notes(path: Path, column: str | None) -> Notes:
 
 def _text_cells(text: str, column: str | None, path: Path) -> Notes:
     """The non-blank cells of the text column, with their data-row numbers."""
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    if separator := _EXCEL_SEPARATOR_LINE.match(text):
+        delimiter, text = separator.group(1), text[separator.end() :]
+    else:
+        delimiter = _delimiter(text, column)
+    reader = _reader(text, delimiter)
     header = next(reader, None)
     if not header:
         raise InputError(f"{path}: the file is empty")
@@ -136,12 +156,19 @@ def decode(data: bytes) -> str:
         return _checked(data.decode("utf-16", errors="replace"))
     if b"\x00" in data[:4096]:
         raise InputError("the file is binary, not CSV text")
-    for encoding in _ENCODINGS:
-        try:
-            return _checked(data.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    raise InputError("the file is not text in UTF-8, UTF-16 or Windows-1252")
+    try:
+        return _checked(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        if _UTF8_LETTER.search(data):  # UTF-8 ä, ö, å... and one byte that is not
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(
+                f"the file is UTF-8 except for byte 0x{data[exc.start]:02x} on line {line};"
+                " save it as UTF-8 again (read as Windows-1252 its ä and ö would be garbled)"
+            ) from None
+    try:
+        return _checked(data.decode("cp1252"))
+    except UnicodeDecodeError:
+        raise InputError("the file is not text in UTF-8, UTF-16 or Windows-1252") from None
 
 
 def _checked(text: str) -> str:
@@ -153,23 +180,38 @@ def _checked(text: str) -> str:
     return text
 
 
-def _dialect(text: str) -> type[csv.Dialect]:
-    """Guess the delimiter from the first lines; a one-column file falls back to commas."""
-    sample = text[:65536]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS)
-    except csv.Error:
-        return csv.excel
+def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
+    """Rows as Excel writes them: fields quoted with ", a quote inside doubled."""
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+
+
+def _delimiter(text: str, column: str | None) -> str:
+    """The delimiter that makes the header name the text column, with the most columns.
+
+    The header decides, not the notes: they hold commas, semicolons and quotes of their own
+    (csv.Sniffer, which looks at every line, cut one-column notes at their first comma and
+    took apostrophes for quotes). A header of the text column alone is a one-column file.
+    """
+    first_line = text[: text.find("\n") + 1 or len(text)]
+    headers = {d: next(_reader(first_line, d), []) for d in _DELIMITERS}
+    naming = [d for d in _DELIMITERS if _column_index(headers[d], column) is not None]
+    # Without the column the error lists the columns as the likeliest delimiter splits them.
+    best = max(naming or _DELIMITERS, key=lambda d: len(headers[d]))
+    return _NO_DELIMITER if naming and len(headers[best]) == 1 else best
 
 
 def _find_column(header: list[str], wanted: str | None) -> int:
     """Index of the text column (case-insensitive), or a clear error listing the columns."""
-    names = [name.strip().lstrip("\ufeff").casefold() for name in header]
-    target = (wanted or "text").strip().casefold()
-    if target in names:
-        return names.index(target)
+    if (index := _column_index(header, wanted)) is not None:
+        return index
     shown = ", ".join(repr(h) for h in header[:10])
     raise InputError(f'no column "{wanted or "text"}" in the header (columns: {shown})')
+
+
+def _column_index(header: list[str], wanted: str | None) -> int | None:
+    names = [name.strip().lstrip("\ufeff").casefold() for name in header]
+    target = (wanted or "text").strip().casefold()
+    return names.index(target) if target in names else None
 
 
 def _vectors_with_progress(embedder: Embedder, texts: list[str]) -> np.ndarray | None:
