@@ -10,6 +10,8 @@ few rounds of k-means in the themes' own discriminant space (LDA-k-means).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
@@ -19,6 +21,7 @@ from scipy.spatial.distance import squareform
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -27,6 +30,7 @@ from analysis.hierarchy import weighted_ward
 from analysis.threads import single_threaded
 
 UNSORTED = -1
+MIN_OUTLIER_DISTANCE = 0.05  # unit-length features; typical distances to a centre are 0.5-1
 _SILHOUETTE_SAMPLE = 1000
 _CHUNK = 250  # sample rows per block when summing distances (bounds memory at 10,000 notes)
 _LLOYD_ITERATIONS = 50
@@ -198,12 +202,16 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         return labels
 
     def _unsort(self, labels: np.ndarray) -> np.ndarray:
-        """Send tiny groups and far-away notes to the unsorted bucket."""
+        """Send far-away notes, then groups left too small, to the unsorted bucket (in that
+        order: a pair that lost a note to the outliers was a theme of one note)."""
         labels = labels.copy()
-        counts = np.bincount(labels)
-        labels[counts[labels] < self.min_cluster_size] = UNSORTED
         if self.outlier_z is not None:
             labels[self._outliers(labels)] = UNSORTED
+        sorted_mask = labels != UNSORTED
+        if sorted_mask.any():
+            counts = np.bincount(labels[sorted_mask])
+            too_small = counts[np.maximum(labels, 0)] < self.min_cluster_size
+            labels[sorted_mask & too_small] = UNSORTED
         return labels
 
     def _outliers(self, labels: np.ndarray) -> np.ndarray:
@@ -218,7 +226,10 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             dist[members] = np.linalg.norm(vectors - vectors.mean(axis=0), axis=1)
         med = np.median(dist[sorted_mask])
         mad = 1.4826 * np.median(np.abs(dist[sorted_mask] - med)) + 1e-12
-        outliers: np.ndarray = sorted_mask & (dist > med + self.outlier_z * mad)
+        # Notes as close as duplicates are never outliers: when most notes repeat each other,
+        # the median and MAD are rounding noise, and one of ten identical notes fell out.
+        limit = max(med + self.outlier_z * mad, MIN_OUTLIER_DISTANCE)
+        outliers: np.ndarray = sorted_mask & (dist > limit)
         return outliers
 
     def _choose_k(self) -> int:
@@ -344,7 +355,9 @@ def _kmeans_from_groups(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
     0..k-1."""
     present, labels = np.unique(labels, return_inverse=True)
     centres = _group_means(Z, labels, len(present))
-    moved: np.ndarray = KMeans(len(present), init=centres, n_init=1).fit_predict(Z)
+    with warnings.catch_warnings():  # repeated notes: fewer distinct points than groups
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        moved: np.ndarray = KMeans(len(present), init=centres, n_init=1).fit_predict(Z)
     return moved
 
 

@@ -160,7 +160,10 @@ class LexicalEmbedder:
                 dense: np.ndarray = Normalizer().fit_transform(matrix.toarray())
                 return dense
             svd = TruncatedSVD(rank, n_iter=_SVD_ITERATIONS, random_state=0)
-            reduced: np.ndarray = Normalizer(copy=False).fit_transform(svd.fit_transform(matrix))
+            with np.errstate(divide="ignore", invalid="ignore"):  # identical notes: no variance
+                reduced: np.ndarray = Normalizer(copy=False).fit_transform(
+                    svd.fit_transform(matrix)
+                )
             neighbours = min(_MAX_NEIGHBOURS, len(docs) // _NOTES_PER_NEIGHBOUR)
             if neighbours < _MIN_NEIGHBOURS:
                 return reduced

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ import numpy as np
 from analysis.cluster import UNSORTED, ThemeClusterer
 from analysis.embed import Embedder, SemanticEmbedder, get_embedder
 from analysis.keywords import Vocabulary, class_tfidf, keywords_and_label
-from analysis.text import LANGUAGES, guess_languages
+from analysis.text import LANGUAGES, guess_languages, normalize
 
 N_REPRESENTATIVES = 3
 MIN_NOTES_TO_CLUSTER = 3
@@ -60,11 +61,12 @@ class _Context:
     embedder: Embedder
     n_notes: int
     clustered: np.ndarray  # the position among all notes of each note the clusterer saw
+    keys: list[str]  # the normal form of each of those notes' text
 
     def result(self, clustered_labels: np.ndarray) -> ThemeResult:
         """Label every theme in the clusterer's labels and collect the unsorted notes."""
         labels = np.full(self.n_notes, UNSORTED, dtype=np.intp)
-        labels[self.clustered] = clustered_labels
+        labels[self.clustered] = _duplicates_together(clustered_labels, self.keys)
         n_themes = int(labels.max()) + 1 if len(labels) else 0
         scores = class_tfidf(self.vocab, labels, n_themes)
         themes = [self._theme(labels, c, scores[c]) for c in range(n_themes)]
@@ -114,6 +116,8 @@ def summarize_themes(
     clustered = np.array([i for i, text in enumerate(texts) if _has_letters(text)], dtype=np.intp)
     if len(clustered) < MIN_NOTES_TO_CLUSTER:
         return _single_theme(len(texts), clustered, vocab, embedder)
+    if k is not None:  # a theme needs two notes: more themes could only be empty
+        k = min(k, len(clustered) // MIN_THEME_NOTES)
     kept = [texts[i] for i in clustered]
     if embeddings is not None:
         features, settings = embeddings[clustered], SemanticEmbedder.clustering
@@ -121,7 +125,23 @@ def summarize_themes(
         features, settings = embedder.features(kept), embedder.clustering
     features = without_language_offsets(features, [langs[i] for i in clustered])
     clusterer = ThemeClusterer(n_clusters=k, **settings).fit(features)
-    return _Context(clusterer, vocab, embedder, len(texts), clustered).result(clusterer.labels_)
+    keys = [normalize(text).casefold() for text in kept]
+    context = _Context(clusterer, vocab, embedder, len(texts), clustered, keys)
+    return context.result(clusterer.labels_)
+
+
+def _duplicates_together(labels: np.ndarray, keys: list[str]) -> np.ndarray:
+    """Notes with the same text share the theme most of them are in (unsorted only if all
+    are). Ten "Kahvi loppu" notes must not land in two themes, or one of them in none."""
+    together = labels.copy()
+    same_text: dict[str, list[int]] = defaultdict(list)
+    for index, key in enumerate(keys):
+        same_text[key].append(index)
+    for members in same_text.values():
+        themed = [int(labels[i]) for i in members if labels[i] != UNSORTED]
+        if len(members) > 1 and themed:
+            together[members] = Counter(themed).most_common(1)[0][0]
+    return together
 
 
 def _has_letters(text: str) -> bool:

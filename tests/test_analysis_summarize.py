@@ -123,6 +123,54 @@ def test_too_few_notes_with_letters_make_at_most_one_theme(notes, themes):
     assert [t.indices for t in result.themes] == themes
 
 
+@pytest.mark.parametrize("backend", ["lexical", pytest.param("semantic", marks=pytest.mark.model)])
+def test_notes_with_the_same_text_share_a_theme(backend):
+    notes = ["Kahvi loppu", "Bussi myöhässä", "Parkkipaikat täynnä", "Tulostin rikki"] * 10
+    result = summarize_themes(notes + ["Sama asia"] * 20, backend=backend)
+    for text in set(notes) | {"Sama asia"}:
+        holding = {
+            i for i, t in enumerate(result.themes) for n in t.indices if n < 40 and notes[n] == text
+        }
+        if text == "Sama asia":
+            holding = {
+                i for i, t in enumerate(result.themes) if set(range(40, 60)) <= set(t.indices)
+            }
+        assert len(holding) == 1, (text, result)
+    assert not result.unsorted
+
+
+def test_k_beyond_half_the_notes_still_gives_themes():
+    result = summarize_themes(NOTES, k=len(NOTES), backend="lexical")
+    assert 1 <= result.n_themes <= len(NOTES) // 2
+
+
+@pytest.mark.model
+def test_no_theme_of_one_note_when_outliers_leave_a_group():
+    """From a review: a group of three lost two notes as outliers and stayed a theme of one."""
+    notes = [
+        f'He said "{said}", then left' if i % 2 == 0 else said
+        for i, said in enumerate(
+            [
+                "The coffee machine is broken again", "We need better coffee in the kitchen",
+                "Coffee cups are always dirty", "More coffee and tea options please",
+                "The coffee tastes burnt", "Free coffee would boost morale",
+                "The bus to the office is always late", "Bus tickets are too expensive",
+                "More bus routes to the suburbs", "The night bus stops too early",
+                "Bus drivers are friendly", "Bus schedule changes confuse everyone",
+                "Parking spaces are full by eight", "Parking fees went up again",
+                "Bicycle parking needs a roof", "Reserve parking for visitors",
+                "Parking garage lights are broken", "Electric car parking chargers",
+                "The printer jams every day", "Printer toner runs out constantly",
+                "Colour printer is too slow", "Printer queue loses my documents",
+                "Install a printer on the second floor", "Printer paper tray is empty",
+            ]
+        )
+    ]  # fmt: skip
+    result = summarize_themes(notes, backend="semantic")
+    assert _partition_ok(result, len(notes))
+    assert min(len(t.indices) for t in result.themes) >= 2
+
+
 def test_precomputed_embeddings_skip_encoding():
     rng = np.random.default_rng(0)
     vectors = np.repeat(rng.normal(size=(3, 16)), [7, 6, 6], axis=0) + rng.normal(

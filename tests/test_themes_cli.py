@@ -172,9 +172,7 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
     rows = "".join(f"muistiinpano numero {i}\n" for i in range(40))
     path = _csv(tmp_path, "text\n" + rows)
     command = f"{sys.executable} -m workshop.cli themes {path} --backend lexical --format json"
-    done = subprocess.run(
-        ["bash", "-c", f"{command} | true"], capture_output=True, text=True
-    )
+    done = subprocess.run(["bash", "-c", f"{command} | true"], capture_output=True, text=True)
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
 
 

@@ -168,8 +168,6 @@ class Theming:
         """Themes of these notes; notes that fit no theme are left out."""
         if not notes:
             return []
-        if k is not None:
-            k = max(1, min(k, len(notes) // 2))  # a theme needs two notes: more would be empty
         texts = [note.text for note in notes]
         found = await self._run(summarize_in_worker, texts, k)
         return [
