@@ -89,12 +89,17 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, body, message):
 
 
 def test_markdown_shows_notes_as_text_never_as_markup(tmp_path, capsys):
-    hostile = ["[click](javascript:alert(1)) <img src=x onerror=alert(1)>", "# big heading"]
-    body = "text\n" + "\n".join(hostile) + "\n"  # two notes: one theme showing both
+    hostile = [
+        "[click](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        "# big heading",
+        "&lt;b&gt; shows as typed",
+    ]
+    body = "text\n" + "\n".join(hostile) + "\n"  # three notes: one theme showing them
     code, out, _ = _talkoot_in_process(capsys, str(_csv(tmp_path, body)), "--backend", "lexical")
     assert code == 0
     assert "- \\[click\\](javascript:alert(1)) \\<img src=x onerror=alert(1)\\>" in out
     assert "- \\# big heading" in out
+    assert "- \\&lt;b\\&gt; shows as typed" in out  # not as the entity's "<b>"
 
 
 def test_missing_file_exits_2(tmp_path, capsys):

@@ -9,6 +9,7 @@ from workshop import i18n
 from workshop.reports import tables
 from workshop.reports.model import WorkshopSummary
 
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # "&lt;" would show as "<"; a lone "&" stays as it is
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")  # emphasis, code, links, html, table cells
 _LINE_START = re.compile(r"^(\d*)([#+=.)-])")  # would start a heading or a (nested) list
 
@@ -16,6 +17,7 @@ _LINE_START = re.compile(r"^(\d*)([#+=.)-])")  # would start a heading or a (nes
 def escape(text: str) -> str:
     """User text as literal Markdown on one line: markup characters backslash-escaped."""
     flat = _INLINE.sub(r"\\\1", " ".join(text.split()))
+    flat = _ENTITY.sub(r"\\&", flat)
     return _LINE_START.sub(r"\1\\\2", flat)
 
 
