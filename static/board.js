@@ -286,7 +286,7 @@ function editForm(note, text) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = wellFormed(textarea.value);
-    if (!value) { error.textContent = t("err.empty"); error.hidden = false; textarea.focus(); return; }
+    if (!value) return showFormError({ error, textarea }, t("err.empty"));
     if (value !== note.text) live.send("note.edit", { note_id: note.id, text: value });
     close();
   });

@@ -238,6 +238,9 @@ const live = new LiveClient({
       if (code === CLOSE_DELETED) {
         dialog.close();
         for (const part of document.querySelectorAll("#dashboard > :not(.dash-top), .dash-top > section")) part.hidden = true;
+        const title = document.querySelector(".dash-title h1"); // the focus was on a control now gone
+        title.tabIndex = -1;
+        title.focus();
       }
     },
   },

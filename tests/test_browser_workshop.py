@@ -204,6 +204,12 @@ def test_notes_reach_their_group_and_the_dashboard_only(
     note_id = board_note(aino, "Lohja: job coaches know employers").get_attribute("data-note-id")
     own = aino.locator(f'li[data-note-id="{note_id}"]')
     own.get_by_role("button", name="Edit").tap()
+    own.get_by_label("Edit your note").fill("   ")
+    own.get_by_role("button", name="Save").tap()  # an empty edit is said, next to the field
+    expect(own.get_by_label("Edit your note")).to_have_attribute("aria-invalid", "true")
+    expect(own.get_by_label("Edit your note")).to_have_accessible_description(
+        "Write something first."
+    )
     own.get_by_label("Edit your note").fill("Lohja: job coaches know local employers")
     own.get_by_role("button", name="Save").tap()
     expect(board_note(bea, "Lohja: job coaches know local employers")).to_have_count(1)
@@ -420,6 +426,7 @@ def test_hiding_sharing_and_escaping(live_server: LiveServer, new_context: NewCo
     expect(dash.locator("#join-code")).to_be_hidden()  # no code, QR, notes or controls left
     expect(dash.get_by_text("Karkkila idea")).to_be_hidden()
     expect(dash.get_by_role("button", name="Delete the workshop")).to_be_hidden()
+    expect(dash.locator(".dash-title h1")).to_be_focused()  # not lost on <body>
     gone = httpx.get(f"{url}/api/workshops/{workshop['id']}/notes", timeout=10, headers=auth)
     assert gone.status_code in (401, 404)
 
