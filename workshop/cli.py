@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import signal
 import socket
 import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import NoReturn
 
 import uvicorn
@@ -133,9 +135,21 @@ def calm_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, remembering a Ctrl+C. uvicorn shuts down in order and then raises
+    the signal again for the caller, but that second SIGINT reaches asyncio's runner, which
+    once in a CI run let it pass: the server exited 0 without a word."""
+
+    interrupted = False
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.interrupted = self.interrupted or sig == signal.SIGINT
+        super().handle_exit(sig, frame)
+
+
 def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
     sock = listening_socket(host, port)
-    server = uvicorn.Server(server_config(settings, host, port))
+    server = _Server(server_config(settings, host, port))
     calm_garbage_collector()
     shown_host = f"[{host}]" if ":" in host else host
     print(f"Talkoot is running at http://{shown_host}:{port}/  (Ctrl+C stops it)", flush=True)
@@ -144,6 +158,8 @@ def serve(settings: Settings, host: str, port: int, on_ready: str = "") -> int:
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn has shut down in order, then passes Ctrl+C on
+        server.interrupted = True
+    if server.interrupted:
         print("Talkoot stopped.", flush=True)
         return EXIT_INTERRUPTED
     return 0
