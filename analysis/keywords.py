@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -14,33 +14,45 @@ from analysis.text import content_words
 N_KEYWORDS = 5
 MAX_LABEL_WORDS = 3
 LABEL_SCORE_RATIO = 0.5  # a keyword joins the label if it scores at least half the best one
+_CANDIDATES = 4 * N_KEYWORDS  # best stems whose words are looked up (two stems may share one)
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Stems of every note (a note counts a stem once) and each stem's usual surface form."""
+    """Stems of every note (a note counts a stem once) and the words that produced them."""
 
     note_stems: sparse.csr_matrix  # notes x stems, 0/1
-    surface: list[str]  # column -> most common word form
+    note_words: list[list[tuple[int, str]]]  # per note: (stem column, the word as written)
 
     @classmethod
     def build(cls, texts: Sequence[str], langs: Sequence[str]) -> Vocabulary:
         """Stem each note in its own language and remember which words produced each stem."""
         columns: dict[str, int] = {}
-        forms: dict[str, Counter[str]] = {}
+        note_words: list[list[tuple[int, str]]] = []
         rows, cols = [], []
         for row, (text, lang) in enumerate(zip(texts, langs, strict=True)):
-            for stem, word in content_words(text, lang):
-                col = columns.setdefault(stem, len(columns))
-                forms.setdefault(stem, Counter())[word] += 1
-                rows.append(row)
-                cols.append(col)
+            words = [
+                (columns.setdefault(stem, len(columns)), word)
+                for stem, word in content_words(text, lang)
+            ]
+            note_words.append(words)
+            rows += [row] * len(words)
+            cols += [col for col, _ in words]
         matrix = sparse.csr_matrix(
             (np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(columns))
         )
         matrix.data[:] = 1.0  # duplicates were summed: count each stem once per note
-        surface = [_usual_form(forms[stem]) for stem in columns]
-        return cls(matrix, surface)
+        return cls(matrix, note_words)
+
+    def usual_forms(self, members: Iterable[int], stems: set[int]) -> dict[int, str]:
+        """The most common word for each of these stems in these notes: a theme is shown in
+        its own words ("bussit" in a theme that says so, though others say "bussilla")."""
+        forms: dict[int, Counter[str]] = defaultdict(Counter)
+        for note in members:
+            for col, word in self.note_words[note]:
+                if col in stems:
+                    forms[col][word] += 1
+        return {col: _usual_form(counts) for col, counts in forms.items()}
 
 
 def _usual_form(counts: Counter[str]) -> str:
@@ -62,15 +74,18 @@ def class_tfidf(vocab: Vocabulary, labels: np.ndarray, n_themes: int) -> np.ndar
     return scores
 
 
-def keywords_and_label(vocab: Vocabulary, scores: np.ndarray) -> tuple[list[str], str]:
-    """Top keywords of one theme (surface forms, no repeats) and a 1-3 word label."""
+def keywords_and_label(
+    vocab: Vocabulary, scores: np.ndarray, members: Sequence[int]
+) -> tuple[list[str], str]:
+    """Top keywords of one theme (its notes' own words, no repeats) and a 1-3 word label."""
     order = np.argsort(-scores, kind="stable")
-    order = order[scores[order] > 0]
-    words = _first_distinct((vocab.surface[i] for i in order), N_KEYWORDS)
+    top = order[scores[order] > 0][:_CANDIDATES]  # scored above 0: the theme's notes use it
+    forms = vocab.usual_forms(members, {int(i) for i in top})
+    words = _first_distinct((forms[i] for i in top), N_KEYWORDS)
     if not words:
         return [], ""
-    strong = order[scores[order] >= LABEL_SCORE_RATIO * scores[order[0]]]
-    label_words = _first_distinct((vocab.surface[i] for i in strong), MAX_LABEL_WORDS)
+    strong = top[scores[top] >= LABEL_SCORE_RATIO * scores[top[0]]]
+    label_words = _first_distinct((forms[i] for i in strong), MAX_LABEL_WORDS)
     return words, ", ".join(label_words)
 
 

@@ -80,8 +80,8 @@ class _Context:
 
     def _theme(self, labels: np.ndarray, c: int, scores: np.ndarray) -> Theme:
         """Keywords, label and representatives of theme c."""
-        keywords, label = keywords_and_label(self.vocab, scores)
         members = _indices(labels == c)
+        keywords, label = keywords_and_label(self.vocab, scores, members)
         rows = np.searchsorted(self.clustered, members)  # their rows in the clusterer's features
         return Theme(
             label or f"theme {c + 1}",
@@ -170,8 +170,8 @@ def _single_theme(
         return ThemeResult([], list(range(n_notes)), embedder.name, embedder.fallback_reason)
     labels[clustered] = 0
     unsorted = _indices(labels == UNSORTED)
-    keywords, label = keywords_and_label(vocab, class_tfidf(vocab, labels, 1)[0])
     indices = _indices(labels == 0)
+    keywords, label = keywords_and_label(vocab, class_tfidf(vocab, labels, 1)[0], indices)
     theme = Theme(label or "theme 1", keywords, indices, indices[:N_REPRESENTATIVES])
     return ThemeResult([theme], unsorted, embedder.name, embedder.fallback_reason)
 

@@ -81,6 +81,18 @@ def test_finnish_and_swedish_labels_keep_their_letters():
     assert "språkkurser" in " ".join(labels)
 
 
+def test_a_theme_is_labelled_in_its_own_notes_words():
+    """ "bussit" and "bussilla" share a stem; the evening theme never says "bussilla"."""
+    evenings = ["Bussit eivät kulje iltaisin", "Bussit kulkevat harvoin iltaisin"]
+    commute = ["Bussilla ei pääse töihin", "Bussilla matka kestää tunteja"]
+    notes = [*evenings, "Iltaisin bussit eivät kulje", *commute, "Bussilla on vaikea päästä töihin"]
+    notes += ["Bussilla kulkeminen on kallista", "Bussilla ei pääse aamuvuoroon"]
+    result = summarize_themes(notes, k=2, backend="lexical", lang="fi")
+    evening = next(t for t in result.themes if 0 in t.indices)
+    assert evening.indices == [0, 1, 2]
+    assert "bussit" in evening.keywords and "bussilla" not in evening.keywords
+
+
 def test_at_recuts_the_same_run():
     result = summarize_themes(NOTES, k=3, backend="lexical")
     coarser, finer = result.at(2), result.at(5)
