@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +16,7 @@ from analysis.text import LANGUAGES, guess_languages, normalize
 N_REPRESENTATIVES = 3
 MIN_NOTES_TO_CLUSTER = 3
 MIN_THEME_NOTES = 2
+STAGES = ("features", "themes", "labels")  # what summarize_themes reports to `progress`
 LANGUAGE_PRIOR_NOTES = 10  # a language's own mean gets half the weight once it has ten notes
 LANGUAGE_MIN_SHARE = 0.03  # rarer languages are left alone: mostly wrong guesses (0.3-1.3 %)
 
@@ -99,13 +100,16 @@ def summarize_themes(
     embedder: Embedder | None = None,
     lang: str = "auto",
     embeddings: np.ndarray | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ThemeResult:
     """Cluster notes into labelled themes; deterministic for the same notes and settings.
 
     k: number of themes, or None to choose automatically. embedder: a ready backend (else
     ``get_embedder(backend)``). lang: "fi", "sv", "en" or "auto" (guessed per note).
     embeddings: precomputed semantic vectors, one row per text, to skip encoding.
+    progress: called with each stage as it starts (one of STAGES), for long runs.
     """
+    report = progress or (lambda stage: None)
     texts = list(texts)
     embedder = embedder or get_embedder(backend)
     _check_args(texts, k, lang, embeddings)
@@ -119,14 +123,17 @@ def summarize_themes(
     if k is not None:  # a theme needs two notes: more themes could only be empty
         k = min(k, len(clustered) // MIN_THEME_NOTES)
     kept = [texts[i] for i in clustered]
+    report("features")
     if embeddings is not None:
         features, settings = embeddings[clustered], SemanticEmbedder.clustering
     else:
         features, settings = embedder.features(kept), embedder.clustering
     features = without_language_offsets(features, [langs[i] for i in clustered])
+    report("themes")
     clusterer = ThemeClusterer(n_clusters=k, **settings).fit(features)
     keys = [normalize(text).casefold() for text in kept]
     context = _Context(clusterer, vocab, embedder, len(texts), clustered, keys)
+    report("labels")
     return context.result(clusterer.labels_)
 
 

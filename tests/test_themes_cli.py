@@ -240,6 +240,21 @@ def test_long_semantic_runs_show_a_progress_bar_on_a_terminal(tmp_path):
     out, err = _talkoot_on_terminal(*args)
     assert "] 64/210 notes embedded" in err
     assert "[" + "#" * 30 + "] 210/210 notes embedded" in err
+    assert "] finding themes (210 notes)" in err
     piped = _talkoot(*args)
     assert "notes embedded" not in piped.stderr  # no bar when stderr is a file or pipe
     assert json.loads(out) == json.loads(piped.stdout)  # the same themes either way
+
+
+def test_long_lexical_runs_show_their_stages_on_a_terminal(tmp_path):
+    topics = ("bussit eivät kulje aamulla", "kielikursseja tarvitaan", "palkkatuki on hankala")
+    body = "text\n" + "".join(f"Muistiinpano {i}: {topics[i % 3]}\n" for i in range(210))
+    args = (str(_csv(tmp_path, body)), "--format", "json", "--backend", "lexical")
+    out, err = _talkoot_on_terminal(*args)
+    stages = ["reading the notes", "finding themes", "labelling"]
+    assert [err.index(f"] {stage} (210 notes)") for stage in stages] == sorted(
+        err.index(f"] {stage} (210 notes)") for stage in stages
+    )
+    piped = _talkoot(*args)
+    assert "finding themes" not in piped.stderr
+    assert json.loads(out) == json.loads(piped.stdout)

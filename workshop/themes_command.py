@@ -9,7 +9,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ _NO_DELIMITER = "\x1f"  # a one-column file: its notes' commas and semicolons ar
 _EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")  # Excel's first line "sep=;"
 _PROGRESS_FROM = 200  # notes; fewer encode in about a second
 _PROGRESS_CHUNK = 64  # notes encoded between redraws of the bar
+_STAGE_NAMES = {"features": "reading the notes", "themes": "finding themes", "labels": "labelling"}
 
 
 class InputError(Exception):
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         lang=args.lang,
         embedder=embedder,
         embeddings=_vectors_with_progress(embedder, notes.texts),
+        progress=_stage_progress(len(notes.texts)),
     )
     if result.fallback_reason:
         print(f"talkoot themes: using lexical backend ({result.fallback_reason})", file=sys.stderr)
@@ -224,16 +226,33 @@ def _vectors_with_progress(embedder: Embedder, texts: list[str]) -> np.ndarray |
     parts = []
     for start in range(0, len(texts), _PROGRESS_CHUNK):
         parts.append(embedder.features(texts[start : start + _PROGRESS_CHUNK]))
-        _draw_progress(min(start + _PROGRESS_CHUNK, len(texts)), len(texts))
+        done = min(start + _PROGRESS_CHUNK, len(texts))
+        _draw_progress(done, len(texts), f"{done}/{len(texts)} notes embedded")
     print(file=sys.stderr)
     return np.vstack(parts)
 
 
-def _draw_progress(done: int, total: int, width: int = 30) -> None:
+def _stage_progress(n_notes: int) -> Callable[[str], None] | None:
+    """On a terminal, a bar through the analysis' stages: lexical features of 20,000 notes
+    take half a minute, which passed without a sign of life."""
+    if n_notes < _PROGRESS_FROM or not sys.stderr.isatty():
+        return None
+    from analysis.summarize import STAGES
+
+    def report(stage: str) -> None:
+        done = STAGES.index(stage)
+        _draw_progress(done, len(STAGES), f"{_STAGE_NAMES[stage]} ({n_notes} notes)")
+        if stage == STAGES[-1]:
+            print(file=sys.stderr)
+
+    return report
+
+
+def _draw_progress(done: int, total: int, what: str, width: int = 30) -> None:
     """One redrawn line: [#####-----] 120/400 notes embedded."""
     filled = width * done // total
     bar = "#" * filled + "-" * (width - filled)
-    print(f"\r[{bar}] {done}/{total} notes embedded", end="", file=sys.stderr, flush=True)
+    print(f"\r[{bar}] {what}\033[K", end="", file=sys.stderr, flush=True)
 
 
 def render_json(result: ThemeResult, notes: Notes) -> str:
