@@ -172,6 +172,20 @@ def test_a_semantic_backend_that_cannot_load_is_one_line_and_exit_2(tmp_path, ca
     assert "semantic backend cannot load: libe5.so" in err
 
 
+def test_the_backend_follows_talkoot_theme_backend_unless_a_flag_says(
+    tmp_path, capsys, monkeypatch
+):
+    path = str(_csv(tmp_path, "text\nyksi asia\nkaksi asiaa\nkolme asiaa\n"))
+    monkeypatch.setenv("TALKOOT_THEME_BACKEND", "lexical")
+    code, out, _ = _talkoot_in_process(capsys, path, "--format", "json")
+    assert code == 0 and json.loads(out)["backend"] == "lexical"
+    monkeypatch.setenv("TALKOOT_THEME_BACKEND", "fastest")
+    code, out, err = _talkoot_in_process(capsys, path)
+    assert code == 2 and out == "" and "TALKOOT_THEME_BACKEND must be one of" in err
+    code, out, _ = _talkoot_in_process(capsys, path, "--format", "json", "--backend", "lexical")
+    assert code == 0 and json.loads(out)["backend"] == "lexical"  # the flag wins
+
+
 def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
     """`| head` may stop reading before the themes are printed (here `true` never reads)."""
     rows = "".join(f"muistiinpano numero {i}\n" for i in range(40))

@@ -51,11 +51,14 @@ class Settings:
             joins_per_minute_per_ip=_env_int("TALKOOT_JOINS_PER_MINUTE", 1200),
             accessibility_contact=env.get("TALKOOT_ACCESSIBILITY_CONTACT") or None,
             ws_deflate=_env_choice("TALKOOT_WS_DEFLATE", "off", ("on", "off")) == "on",
-            theme_backend=_env_choice(
-                "TALKOOT_THEME_BACKEND", "auto", ("auto", "semantic", "lexical")
-            ),
+            theme_backend=theme_backend_from_env(),
         )
         return replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+def theme_backend_from_env() -> str:
+    """TALKOOT_THEME_BACKEND, for the server and `talkoot themes` alike."""
+    return _env_choice("TALKOOT_THEME_BACKEND", "auto", ("auto", "semantic", "lexical"))
 
 
 def _env_int(name: str, default: int) -> int:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workshop.settings import SettingsError, theme_backend_from_env
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -57,7 +59,11 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--lang", choices=("auto", "fi", "sv", "en"), default="auto")
     parser.add_argument("--format", choices=("md", "json"), default="md")
-    parser.add_argument("--backend", choices=("auto", "semantic", "lexical"), default="auto")
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "semantic", "lexical"),
+        help="default: TALKOOT_THEME_BACKEND, else auto",
+    )
     parser.add_argument("--column", default=None, help='text column (default: "text")')
     parser.set_defaults(func=run)
 
@@ -87,7 +93,10 @@ def run(args: argparse.Namespace) -> int:
     from analysis.embed import get_embedder
 
     try:
-        embedder = get_embedder(args.backend)
+        embedder = get_embedder(args.backend or theme_backend_from_env())
+    except SettingsError as exc:
+        print(f"talkoot themes: {exc}", file=sys.stderr)
+        return 2
     except (ImportError, OSError, RuntimeError) as exc:  # asked for semantic; "auto" falls back
         print(f"talkoot themes: the semantic backend cannot load: {exc}", file=sys.stderr)
         return 2
