@@ -97,7 +97,28 @@ function tickTimer() {
       Math.ceil((state.timer.ends_at - live.now()) / 1000)));
     text = remaining > 0 ? formatTime(remaining) : t("time_up");
   }
-  if (value.textContent !== text) value.textContent = text;
+  if (value.textContent === text) return;
+  if (text === t("time_up") && /\d/.test(value.textContent)) say(text); // it ran out just now
+  value.textContent = text;
+}
+
+// ---- announcements: what happens without the facilitator's own doing, briefly ----
+
+const announcer = { notes: 0, timer: 0 };
+
+function say(text) {
+  const box = $("announcer");
+  box.textContent = "";
+  setTimeout(() => { box.textContent = text; }, 50); // the same words again are read again
+}
+
+/** New notes are counted and told at most every 5 s: a busy room must not drown the reader. */
+function announceNote() {
+  announcer.notes += 1;
+  announcer.timer ||= setTimeout(() => {
+    say(plural("new_notes", announcer.notes));
+    Object.assign(announcer, { notes: 0, timer: 0 });
+  }, 5000);
 }
 
 // ---- notes ----
@@ -180,8 +201,10 @@ const live = new LiveClient({
       scheduleRender();
       review.welcome(msg, since);
     },
-    event(msg) {
+    event(msg, replayed) {
       review.event(msg);
+      if (!replayed && msg.type === "note.added") announceNote();
+      if (!replayed && msg.type === "phase.changed") say(t("phase_now", { phase: t(`phase.${msg.phase}`) }));
       switch (msg.type) {
         case "note.added":
         case "note.updated":

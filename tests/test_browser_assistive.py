@@ -184,6 +184,31 @@ def test_choosing_prompts_leaves_the_focus_and_keeps_ones_own(
     ]
 
 
+def test_the_dashboard_tells_a_screen_reader_what_happens_without_it(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """A phase set elsewhere (a co-facilitator), notes arriving in a burst, time running out."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Strengths?"], groups=1)
+    token = workshop["facilitator_token"]
+    dash = open_page(new_context(), f"{url}/d/{workshop['id']}?token={token}&lang=en")
+    expect(dash.locator("#connection")).to_be_empty()
+    expect(announcer(dash)).to_be_empty()
+    send_as(live_server, token, "phase.set", phase="ideate")
+    expect(announcer(dash)).to_have_text("Phase: Ideas")
+    # The current step is marked by aria-current; its check mark is not read as its name.
+    expect(dash.get_by_role("button", name="Ideas", exact=True)).to_have_attribute(
+        "aria-current", "step"
+    )
+    person = join(url, workshop["code"])["participant_token"]
+    prompt = workshop["prompts"][0]["id"]
+    for text in ("One", "Two", "Three"):
+        send_as(live_server, person, "note.add", prompt_id=prompt, text=text)
+    expect(announcer(dash)).to_have_text("3 new notes", timeout=10000)
+    send_as(live_server, token, "timer.set", seconds=1)
+    expect(announcer(dash)).to_have_text("Time is up", timeout=10000)
+
+
 # ---- 4 and 5. errors in the UI's language ---------------------------------------------------
 
 
