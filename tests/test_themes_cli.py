@@ -186,6 +186,34 @@ def test_the_backend_follows_talkoot_theme_backend_unless_a_flag_says(
     assert code == 0 and json.loads(out)["backend"] == "lexical"  # the flag wins
 
 
+def test_standard_input_is_read_with_a_dash(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workshop.cli",
+            "themes",
+            "-",
+            "--backend",
+            "lexical",
+            "--format",
+            "json",
+        ],
+        input="id;text\n1;Bussit myöhässä\n2;Bussit eivät kulje\n3;Kurssit täynnä\n".encode(
+            "cp1252"
+        ),
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert sorted([*(r for t in shown["themes"] for r in t["rows"]), *shown["unsorted"]]) == [
+        0,
+        1,
+        2,
+    ]
+
+
 def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
     """`| head` may stop reading before the themes are printed (here `true` never reads)."""
     rows = "".join(f"muistiinpano numero {i}\n" for i in range(40))
@@ -212,6 +240,7 @@ def test_oversized_file_is_refused(tmp_path, monkeypatch):
         (["--themes", "0"], "must be at least 1"),
         (["--themes", "abc"], "not a whole number: 'abc'"),
         (["--lang", "de"], "invalid choice: 'de'"),
+        (["--column", " "], "needs the name of a column"),
     ],
 )
 def test_bad_flags_exit_2_with_a_one_line_reason(tmp_path, capsys, flags, reason):

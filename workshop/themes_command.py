@@ -49,7 +49,7 @@ class Notes:
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register the "themes" subcommand."""
     parser = subparsers.add_parser("themes", help="cluster the notes of a CSV file into themes")
-    parser.add_argument("file", type=Path, metavar="FILE.csv")
+    parser.add_argument("file", type=Path, metavar="FILE.csv", help='"-" reads standard input')
     parser.add_argument(
         "--themes",
         type=_positive_int,
@@ -64,8 +64,17 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         choices=("auto", "semantic", "lexical"),
         help="default: TALKOOT_THEME_BACKEND, else auto",
     )
-    parser.add_argument("--column", default=None, help='text column (default: "text")')
+    parser.add_argument(
+        "--column", type=_column_name, default=None, help='text column (default: "text")'
+    )
     parser.set_defaults(func=run)
+
+
+def _column_name(value: str) -> str:
+    """argparse type for --column: a name, not an empty string that would mean "text"."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("needs the name of a column")
+    return value
 
 
 def _positive_int(value: str) -> int:
@@ -152,7 +161,13 @@ def _text_cells(text: str, column: str | None, path: Path) -> Notes:
 
 
 def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing missing, unreadable and oversized files."""
+    """The file's bytes ("-": standard input), refusing missing, unreadable and oversized
+    files."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"standard input: larger than {MAX_FILE_BYTES // 2**20} MB")
+        return data
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB")
