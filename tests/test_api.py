@@ -237,3 +237,15 @@ def test_delete_removes_everything(live_server):
     assert (
         httpx.post(f"{live_server.url}/api/join", json={"code": created["code"]}).status_code == 404
     )
+
+
+def test_the_dashboard_says_who_sees_themes_of_all_groups(live_server):
+    """Only where there are groups to keep apart: the hint describes the group choice."""
+    for groups, hinted in ((["Lohja", "Karkkila"], True), (1, False)):
+        created = create_workshop(live_server.url, groups=groups)
+        page = httpx.get(
+            f"{live_server.url}/d/{created['id']}",
+            params={"token": created["facilitator_token"], "lang": "en"},
+        ).text
+        assert ('aria-describedby="themes-group-hint"' in page) is hinted
+        assert ("shown to every participant" in page) is hinted
