@@ -108,7 +108,7 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         with single_threaded():
             groups = self._consensus(k) if self.n_consensus > 0 else self._tree_groups(k)
             labels = self._discriminant_rounds(self._refine(groups[self.micro_labels_]))
-        return _renumber(self._unsort(labels))
+        return tidy(self._unsort(labels), self.min_cluster_size)
 
     def _check_params(self) -> None:
         """Reject settings that cannot work, with a clear message."""
@@ -202,16 +202,11 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         return labels
 
     def _unsort(self, labels: np.ndarray) -> np.ndarray:
-        """Send far-away notes, then groups left too small, to the unsorted bucket (in that
-        order: a pair that lost a note to the outliers was a theme of one note)."""
+        """Send far-away notes to the unsorted bucket (before `tidy` checks the sizes: a pair
+        that lost a note to the outliers was a theme of one note)."""
         labels = labels.copy()
         if self.outlier_z is not None:
             labels[self._outliers(labels)] = UNSORTED
-        sorted_mask = labels != UNSORTED
-        if sorted_mask.any():
-            counts = np.bincount(labels[sorted_mask])
-            too_small = counts[np.maximum(labels, 0)] < self.min_cluster_size
-            labels[sorted_mask & too_small] = UNSORTED
         return labels
 
     def _outliers(self, labels: np.ndarray) -> np.ndarray:
@@ -369,8 +364,14 @@ def _group_means(Z: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray
     return np.asarray(members @ Z) / np.bincount(labels, minlength=n_groups)[:, None]
 
 
-def _renumber(labels: np.ndarray) -> np.ndarray:
-    """Themes numbered by size (largest first, ties by first note), unsorted kept at -1."""
+def tidy(labels: np.ndarray, min_size: int) -> np.ndarray:
+    """Groups smaller than min_size unsorted; the rest numbered by size (largest first, ties
+    by first note), with no gaps; unsorted kept at -1."""
+    labels = labels.copy()
+    sorted_mask = labels != UNSORTED
+    if sorted_mask.any():
+        counts = np.bincount(labels[sorted_mask])
+        labels[sorted_mask & (counts[np.maximum(labels, 0)] < min_size)] = UNSORTED
     themes = [c for c in np.unique(labels) if c != UNSORTED]
     order = sorted(themes, key=lambda c: (-np.sum(labels == c), np.argmax(labels == c)))
     mapping = {old: new for new, old in enumerate(order)}

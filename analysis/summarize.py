@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analysis.cluster import UNSORTED, ThemeClusterer
+from analysis.cluster import UNSORTED, ThemeClusterer, tidy
 from analysis.embed import Embedder, SemanticEmbedder, get_embedder
 from analysis.keywords import Vocabulary, class_tfidf, keywords_and_label
 from analysis.text import LANGUAGES, guess_languages, normalize
@@ -45,6 +45,7 @@ class ThemeResult:
         """The same notes cut into k themes, without recomputing features or the tree."""
         if self._context is None:
             return self
+        k = min(k, _max_themes(len(self._context.clustered)))  # as summarize_themes caps it
         return self._context.result(self._context.clusterer.labels_at(k))
 
     @property
@@ -67,7 +68,8 @@ class _Context:
     def result(self, clustered_labels: np.ndarray) -> ThemeResult:
         """Label every theme in the clusterer's labels and collect the unsorted notes."""
         labels = np.full(self.n_notes, UNSORTED, dtype=np.intp)
-        labels[self.clustered] = _duplicates_together(clustered_labels, self.keys)
+        together = _duplicates_together(clustered_labels, self.keys)
+        labels[self.clustered] = tidy(together, MIN_THEME_NOTES)  # a theme copies left may be small
         n_themes = int(labels.max()) + 1 if len(labels) else 0
         scores = class_tfidf(self.vocab, labels, n_themes)
         themes = [self._theme(labels, c, scores[c]) for c in range(n_themes)]
@@ -120,8 +122,8 @@ def summarize_themes(
     clustered = np.array([i for i, text in enumerate(texts) if _has_letters(text)], dtype=np.intp)
     if len(clustered) < MIN_NOTES_TO_CLUSTER:
         return _single_theme(len(texts), clustered, vocab, embedder)
-    if k is not None:  # a theme needs two notes: more themes could only be empty
-        k = min(k, len(clustered) // MIN_THEME_NOTES)
+    if k is not None:
+        k = min(k, _max_themes(len(clustered)))
     kept = [texts[i] for i in clustered]
     report("features")
     if embeddings is not None:
@@ -149,6 +151,11 @@ def _duplicates_together(labels: np.ndarray, keys: list[str]) -> np.ndarray:
         if len(members) > 1 and themed:
             together[members] = Counter(themed).most_common(1)[0][0]
     return together
+
+
+def _max_themes(n_clustered: int) -> int:
+    """A theme needs two notes: more themes than this could only be empty."""
+    return max(1, n_clustered // MIN_THEME_NOTES)
 
 
 def _has_letters(text: str) -> bool:

@@ -32,7 +32,9 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
       if (values.has(node.dataset.key)) node.value = values.get(node.dataset.key);
       if (open.has(node.dataset.key)) node.open = true;
     }
-    const target = active && (box.querySelector(`[data-key="${active}"]`) || box.querySelector(`[data-key="${focusNext}"]`));
+    const found = active && box.querySelector(`[data-key="${active}"]`);
+    const target = found || (active && box.querySelector(`[data-key="${focusNext}"]`));
+    if (target && !found) focusNext = null; // used once, by the render that removed the button
     target?.focus();
   }
 

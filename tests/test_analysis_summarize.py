@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -154,6 +155,26 @@ def test_notes_with_the_same_text_share_a_theme(backend):
 def test_k_beyond_half_the_notes_still_gives_themes():
     result = summarize_themes(NOTES, k=len(NOTES), backend="lexical")
     assert 1 <= result.n_themes <= len(NOTES) // 2
+    assert 1 <= result.at(len(NOTES)).n_themes <= len(NOTES) // 2  # recut alike
+
+
+def test_copies_joining_their_theme_leave_no_theme_empty_or_of_one():
+    """From a review: copies moved into the theme most of them were in left a theme of 0."""
+    base = ["Kahvi loppu", "Bussi myöhässä", "Parkkipaikat täynnä", "Tulostin rikki"]
+    base += ["Kahvia lisää", "Bussit myöhästelee", "Parkki puuttuu", "Tulostimen paperi loppu"]
+    base += ["Wifi ei toimi", "Verkko katkeilee", "Tauot liian lyhyet", "Lisää taukoja"]
+    rng = random.Random(62)
+    notes = [
+        rng.choice([b, b.lower(), b.upper(), b + " "])
+        for b in base
+        for _ in range(rng.choice([1, 1, 2, 3, 6]))
+    ]
+    rng.shuffle(notes)
+    for k in (None, 4, 8):
+        result = summarize_themes(notes, k=k, backend="lexical", lang="fi")
+        sizes = [len(t.indices) for t in result.themes]
+        assert min(sizes) >= 2 and sizes == sorted(sizes, reverse=True), (k, sizes)
+        assert _partition_ok(result, len(notes))
 
 
 @pytest.mark.model

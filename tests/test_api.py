@@ -214,6 +214,12 @@ def test_notes_over_http(live_server):
     assert httpx.get(url, headers=auth(person["participant_token"])).status_code == 403
     listed = httpx.get(url, headers=auth(created["facilitator_token"])).json()["notes"]
     assert listed == [note]
+    newer_emoji = httpx.post(  # unassigned in this Python's Unicode version: still a note
+        url,
+        json={**body, "cid": "emoji", "text": "\U0001fa77"},
+        headers=auth(person["participant_token"]),
+    )
+    assert newer_emoji.status_code == 201, newer_emoji.text
 
 
 def test_delete_removes_everything(live_server):

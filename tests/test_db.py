@@ -23,10 +23,17 @@ async def test_migrations_run_once_and_record_the_version(tmp_path):
             assert mode == "wal"
 
 
-def test_the_log_forgets_the_text_of_actions_and_themes_logged_before_it_kept_ids(tmp_path):
-    conn = sqlite3.connect(tmp_path / "old.db")
-    for number, script in enumerate(MIGRATIONS[:-3], start=1):
+def old_database(path, before: str) -> sqlite3.Connection:
+    """A database made by the migrations that came before the one whose SQL has these words."""
+    conn = sqlite3.connect(path)
+    index = next(i for i, script in enumerate(MIGRATIONS) if before in script)
+    for number, script in enumerate(MIGRATIONS[:index], start=1):
         conn.executescript(f"{script}; pragma user_version = {number};")
+    return conn
+
+
+def test_the_log_forgets_the_text_of_actions_and_themes_logged_before_it_kept_ids(tmp_path):
+    conn = old_database(tmp_path / "old.db", "Action text lives only in the actions table")
     conn.execute(
         "insert into workshops (id, code, title, language, facilitator_token_hash,"
         " created_at) values ('w', 'C', 't', 'fi', 'h', 'now')"
@@ -54,9 +61,7 @@ def test_the_log_forgets_the_text_of_actions_and_themes_logged_before_it_kept_id
 
 
 def test_theme_and_action_events_logged_without_a_group_get_their_themes_group(tmp_path):
-    conn = sqlite3.connect(tmp_path / "old.db")
-    for number, script in enumerate(MIGRATIONS[:-1], start=1):
-        conn.executescript(f"{script}; pragma user_version = {number};")
+    conn = old_database(tmp_path / "old.db", "Theme and action events logged before they")
     conn.executescript(
         """
         insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
@@ -84,6 +89,22 @@ def test_theme_and_action_events_logged_without_a_group_get_their_themes_group(t
     migrate(conn)
     groups = [g for (g,) in conn.execute("select group_id from events order by seq")]
     assert groups == [5, 5, 5, None]
+    conn.close()
+
+
+def test_a_summary_published_before_publishing_shared_results_is_shared_now(tmp_path):
+    conn = old_database(tmp_path / "old.db", "Publishing the summary now shares the results")
+    conn.executescript(
+        """
+        insert into workshops (id, code, title, language, facilitator_token_hash, created_at,
+            summary_published, shared) values ('p', 'P', 't', 'fi', 'h', 'now', 1, 0);
+        insert into workshops (id, code, title, language, facilitator_token_hash, created_at,
+            summary_published, shared) values ('u', 'U', 't', 'fi', 'h2', 'now', 0, 0);
+        """
+    )
+    migrate(conn)
+    shared = dict(conn.execute("select id, shared from workshops order by id"))
+    assert shared == {"p": 1, "u": 0}
     conn.close()
 
 

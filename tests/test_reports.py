@@ -203,6 +203,8 @@ def test_content_disposition_ascii_and_utf8() -> None:
     spoofing = replace(make_summary(), title="Raportti\u202efdp.exe\u200b")
     utf8_name = content_disposition(render(spoofing, "md")).split("filename*=UTF-8''")[1]
     assert utf8_name == "talkoot-Raportti%20fdp.exe-2026-11-20.md"
+    team = replace(make_summary(), title="Tiimi \U0001f469\u200d\U0001f4bb")  # one emoji, joined
+    assert "%E2%80%8D" in content_disposition(render(team, "md"))
 
 
 def test_unknown_format_is_a_clear_value_error() -> None:

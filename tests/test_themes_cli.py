@@ -153,6 +153,13 @@ def test_notes_keep_their_delimiters_quotes_and_row_numbers(tmp_path, text, note
     assert read.rows == list(range(len(notes)))
 
 
+def test_windows_1252_with_dashes_quotes_and_ellipses_is_read_as_such(tmp_path):
+    """ "ä…" is ä followed by a byte that UTF-8 would take as a continuation: no UTF-8 file."""
+    text = "text\nTyö on hyvä…\nSanoi ”Hyvä” – 2 €\nKahvi loppu\n"
+    notes = read_notes(_csv(tmp_path, text, "cp1252"), None)
+    assert notes.texts == ["Työ on hyvä…", "Sanoi ”Hyvä” – 2 €", "Kahvi loppu"]
+
+
 def test_a_utf8_file_with_one_stray_byte_is_refused_not_garbled(tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_bytes("text\nPäivä ja yö\n".encode() + "Kahvi maksaa 2 €\n".encode("cp1252"))

@@ -182,6 +182,12 @@ MIGRATIONS: list[str] = [
                                   where a.id = json_extract(events.payload, '$.action_id'))
     where type = 'action.added';
     """,
+    """
+    -- Publishing the summary now shares the results (it holds every group's notes), and a
+    -- participant reads it only while both hold: a summary published before, unshared, stays
+    -- readable by sharing.
+    update workshops set shared = 1 where summary_published = 1;
+    """,
 ]
 
 

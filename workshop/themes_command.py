@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_NOTES = 20_000
-_UTF8_LETTER = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # a two-byte UTF-8 sequence
 _DELIMITERS = ";,\t|"
 _NO_DELIMITER = "\x1f"  # a one-column file: its notes' commas and semicolons are text
 _EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")  # Excel's first line "sep=;"
@@ -166,7 +165,7 @@ def _read_bytes(path: Path) -> bytes:
     if str(path) == "-":
         data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
-            raise InputError(f"standard input: larger than {MAX_FILE_BYTES // 2**20} MB")
+            raise InputError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB")
         return data
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -185,7 +184,7 @@ def decode(data: bytes) -> str:
     try:
         return _checked(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        if _UTF8_LETTER.search(data):  # UTF-8 ä, ö, å... and one byte that is not
+        if _mostly_utf8(data):  # UTF-8 ä, ö, å... and a byte or a few that are not
             line = data[: exc.start].count(b"\n") + 1
             raise InputError(
                 f"the file is UTF-8 except for byte 0x{data[exc.start]:02x} on line {line};"
@@ -195,6 +194,14 @@ def decode(data: bytes) -> str:
         return _checked(data.decode("cp1252"))
     except UnicodeDecodeError:
         raise InputError("the file is not text in UTF-8, UTF-16 or Windows-1252") from None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """More characters decode as UTF-8 letters than fail to: Windows-1252 text fails on
+    nearly every ä and ö ("ä…" happens to look like the start of a UTF-8 sequence)."""
+    lenient = data.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    return sum(1 for char in lenient if ord(char) > 127) - broken > broken
 
 
 def _checked(text: str) -> str:

@@ -12,8 +12,9 @@ from workshop.errors import TalkootError, invalid
 CID_MAX = 64
 MAX_WHOLE_NUMBER = 2**63 - 1  # SQLite's largest integer; bigger ones cannot be looked up
 # Unicode categories that draw nothing: controls, format characters (zero-width space and
-# joiners, direction marks), unassigned code points, and separators.
-_INVISIBLE = {"Cc", "Cf", "Cs", "Cn", "Zs", "Zl", "Zp"}
+# joiners, direction marks) and separators. Not "unassigned": to this Python's Unicode
+# version, emoji newer than it (🩷) are unassigned, and phones send them.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}
 
 
 def text_field(value: Any, name: str, max_chars: int, *, required: bool = True) -> str | None:

@@ -33,6 +33,7 @@ _ASCII = str.maketrans(
     {**dict(zip("đĐŋŊŧŦøØð", "dDnNtToOd", strict=True)), "æ": "ae", "Æ": "AE", "ß": "ss", "þ": "th"}
 )
 _UNSAFE_IN_FILENAME = set('/\\:*?"<>|')
+_EMOJI_JOINERS = {"\u200d", "\u200c"}  # zero-width joiner and non-joiner
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,10 @@ def _display_name(title: str, day: str, ext: str) -> str:
 
 
 def _unsafe_in_filename(char: str) -> bool:
-    return char in _UNSAFE_IN_FILENAME or unicodedata.category(char) in {"Cc", "Cf"}
+    """Controls and format characters, but not the joiners inside emoji (👩‍💻)."""
+    if char in _UNSAFE_IN_FILENAME:
+        return True
+    return unicodedata.category(char) in {"Cc", "Cf"} and char not in _EMOJI_JOINERS
 
 
 def content_disposition(download: Download) -> str:
