@@ -1,6 +1,6 @@
 // The participant's board: prompts, a note form per prompt, the group's notes, live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, errorText, formatDate, formatTime }, { LiveClient, storage, notNow, CLOSE_DELETED }, { createVote }, { el, setAttr, confirmedTwice, keepFocus }] = await Promise.all([
+const [{ t, plural, errorText, formatDate, formatTime }, { LiveClient, storage, notNow, CLOSE_DELETED }, { createVote }, { el, setAttr, confirmedTwice, keepFocus, say }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["vote.js"]),
@@ -108,7 +108,7 @@ function renderPhase() {
 }
 
 function renderLocked() {
-  // Voting and the summary lock posting as a matter of course: no banner as if it were news.
+  // Vote and summary lock posting as a matter of course: no banner as if it were news.
   $("locked-banner").hidden = !state.locked || state.ended || ["vote", "summary"].includes(state.phase);
   for (const parts of ui.sections.values()) {
     // aria-disabled, not disabled: a focused Post button keeps the focus when posting pauses.
@@ -127,17 +127,17 @@ function scheduleRender() {
   requestAnimationFrame(() => { ui.renderQueued = false; renderNotes(); saveCache(); });
 }
 
-// ---- a copy of the board in localStorage, so that a reload without network still shows it ----
+// ---- a copy of the board in localStorage, for a reload without network ----
 
 const cacheKey = auth ? `talkoot:board:${workshopId}:${auth.participant_id}` : null;
 let cacheTimer = 0;
 
-/** Save at most every 300 ms; a throttle, not a debounce, which renders every 250 ms would starve. */
+/** At most every 300 ms: a throttle (a debounce would starve under renders every 250 ms). */
 function saveCache() {
   if (!cacheTimer) cacheTimer = setTimeout(writeCache, 300);
 }
 
-/** Also called when the page goes away, so that a reload right after a change still has it. */
+/** Also on pagehide, so that a reload right after a change has it. */
 function writeCache() {
   clearTimeout(cacheTimer);
   cacheTimer = 0;
@@ -180,7 +180,7 @@ function pendingView() {
   const claimed = new Set();
   for (const entry of live ? live.outbox : []) {
     if (entry.type === "note.add") {
-      // Sent already and its note has arrived (the ack is still on its way): show the note only.
+      // Sent, and its note arrived before the ack: show the note only.
       if (entry.sent) {
         const match = [...state.notes.values()].find((n) => n.participant_id === state.me && !claimed.has(n.id)
           && n.prompt_id === entry.prompt_id && n.text === entry.text.trim());
@@ -274,7 +274,7 @@ function editForm(note, text) {
   const close = () => {
     ui.editing = null;
     renderNotes();
-    // Back to Edit; a saved edit waits to be sent without buttons, so to the note's text.
+    // Back to Edit, or to the text while the saved edit waits (it has no buttons).
     const item = ui.items.get(`n${note.id}`);
     (item?.querySelector('[data-action="edit"]') || item?.querySelector(".note-text"))?.focus();
   };
@@ -337,12 +337,6 @@ function showFormError(parts, message) {
 // ---- announcements (polite, short, never the whole stream) ----
 
 const announcer = { groups: [], timer: 0 };
-
-function say(message) {
-  const region = $("announcer");
-  region.textContent = "";
-  setTimeout(() => { region.textContent = message; }, 50);
-}
 
 function announceNote(note) {
   announcer.groups.push(groupName(note.group_id));
@@ -531,6 +525,6 @@ if (!auth || !auth.participant_token) {
   addEventListener("pagehide", writeCache);
   live.start();
   setInterval(tickTimer, 250);
-  // A handle for debugging and the browser tests (read-only use).
+  // For debugging and the browser tests (read-only).
   globalThis.talkootBoard = { live, state, vote: vote.state };
 }

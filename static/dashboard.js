@@ -1,6 +1,6 @@
 // The facilitator's dashboard: steer the workshop and watch every group's notes live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient, CLOSE_DELETED }, { createReview }, { el, confirmedTwice }] = await Promise.all([
+const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient, CLOSE_DELETED }, { createReview }, { el, confirmedTwice, say }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["review.js"]),
@@ -105,12 +105,6 @@ function tickTimer() {
 // ---- announcements: what happens without the facilitator's own doing, briefly ----
 
 const announcer = { notes: 0, timer: 0 };
-
-function say(text) {
-  const box = $("announcer");
-  box.textContent = "";
-  setTimeout(() => { box.textContent = text; }, 50); // the same words again are read again
-}
 
 /** New notes are counted and told at most every 5 s: a busy room must not drown the reader. */
 function announceNote() {

@@ -14,6 +14,13 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
+/** Tell a screen reader, through #announcer (emptied first: the same words are read again). */
+export function say(message) {
+  const region = document.getElementById("announcer");
+  region.textContent = "";
+  setTimeout(() => { region.textContent = message; }, 50);
+}
+
 /** Set an attribute, or remove it when `value` is null. */
 export function setAttr(node, name, value) {
   if (value === null) node.removeAttribute(name); else node.setAttribute(name, value);
