@@ -250,7 +250,7 @@ def _column_index(header: list[str], wanted: str | None) -> int | None:
 def _vectors_with_progress(embedder: Embedder, texts: list[str]) -> np.ndarray | None:
     """Semantic vectors encoded chunk by chunk under a progress bar on stderr, for long
     encodes on a terminal; None otherwise (summarize_themes then computes the features)."""
-    if len(texts) < _PROGRESS_FROM or embedder.name != "semantic" or not sys.stderr.isatty():
+    if embedder.name != "semantic" or not _long_run_on_a_terminal(len(texts)):
         return None
     import numpy as np
 
@@ -266,7 +266,7 @@ def _vectors_with_progress(embedder: Embedder, texts: list[str]) -> np.ndarray |
 def _stage_progress(n_notes: int) -> Callable[[str], None] | None:
     """On a terminal, a bar through the analysis' stages: lexical features of 20,000 notes
     take half a minute, which passed without a sign of life."""
-    if n_notes < _PROGRESS_FROM or not sys.stderr.isatty():
+    if not _long_run_on_a_terminal(n_notes):
         return None
     from analysis.summarize import STAGES
 
@@ -279,8 +279,14 @@ def _stage_progress(n_notes: int) -> Callable[[str], None] | None:
     return report
 
 
+def _long_run_on_a_terminal(n_notes: int) -> bool:
+    """Whether to draw progress: enough notes to take a while, and stderr is a terminal (a
+    redrawn line would litter a pipe or file)."""
+    return n_notes >= _PROGRESS_FROM and sys.stderr.isatty()
+
+
 def _draw_progress(done: int, total: int, what: str, width: int = 30) -> None:
-    """One redrawn line: [#####-----] 120/400 notes embedded."""
+    """One redrawn line: [#####-----] what (e.g. "120/400 notes embedded")."""
     filled = width * done // total
     bar = "#" * filled + "-" * (width - filled)
     print(f"\r[{bar}] {what}\033[K", end="", file=sys.stderr, flush=True)
