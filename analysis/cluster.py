@@ -30,6 +30,7 @@ from analysis.hierarchy import weighted_ward
 from analysis.threads import single_threaded
 
 UNSORTED = -1
+MIN_THEME_NOTES = 2  # a theme needs two notes; smaller groups are unsorted
 MIN_OUTLIER_DISTANCE = 0.05  # unit-length features; typical distances to a centre are 0.5-1
 _SILHOUETTE_SAMPLE = 1000
 _CHUNK = 250  # sample rows per block when summing distances (bounds memory at 10,000 notes)
@@ -59,7 +60,7 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         n_clusters: int | None = None,
         *,
         max_clusters: int | None = None,
-        min_cluster_size: int = 2,
+        min_cluster_size: int = MIN_THEME_NOTES,
         outlier_z: float | None = 4.0,
         n_components: int = 64,
         whiten_power: float = 0.5,

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analysis.cluster import UNSORTED, ThemeClusterer, tidy
+from analysis.cluster import MIN_THEME_NOTES, UNSORTED, ThemeClusterer, tidy
 from analysis.embed import Embedder, SemanticEmbedder, get_embedder
 from analysis.keywords import Vocabulary, class_tfidf, keywords_and_label
 from analysis.text import LANGUAGES, guess_languages, normalize
 
 N_REPRESENTATIVES = 3
 MIN_NOTES_TO_CLUSTER = 3
-MIN_THEME_NOTES = 2
 STAGES = ("features", "themes", "labels")  # what summarize_themes reports to `progress`
 LANGUAGE_PRIOR_NOTES = 10  # a language's own mean gets half the weight once it has ten notes
 LANGUAGE_MIN_SHARE = 0.03  # rarer languages are left alone: mostly wrong guesses (0.3-1.3 %)
@@ -69,7 +68,7 @@ class _Context:
         """Label every theme in the clusterer's labels and collect the unsorted notes."""
         labels = np.full(self.n_notes, UNSORTED, dtype=np.intp)
         together = _duplicates_together(clustered_labels, self.keys)
-        labels[self.clustered] = tidy(together, MIN_THEME_NOTES)  # a theme copies left may be small
+        labels[self.clustered] = tidy(together, self.clusterer.min_cluster_size)  # copies left
         n_themes = int(labels.max()) + 1 if len(labels) else 0
         scores = class_tfidf(self.vocab, labels, n_themes)
         themes = [self._theme(labels, c, scores[c]) for c in range(n_themes)]
