@@ -127,26 +127,26 @@ def printable(text: str) -> str:
 def local_date(iso: str) -> date:
     """The Helsinki calendar date of a stored timestamp ('…Z') or plain ISO date; ValueError
     when it is neither."""
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        return moment.date()
-    try:
-        return moment.astimezone(ZoneInfo(DISPLAY_ZONE)).date()
-    except ZoneInfoNotFoundError:  # no tz database (e.g. Windows without tzdata)
-        return moment.date()
+    return _in_helsinki(iso).date()
 
 
 def local_time(iso: str) -> datetime | str:
     """A stored timestamp as Helsinki wall-clock time to the minute (naive, as spreadsheets
     want it); text that is no timestamp is kept as it is."""
     try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        return _in_helsinki(iso).replace(second=0, microsecond=0)
     except ValueError:
         return iso
+
+
+def _in_helsinki(iso: str) -> datetime:
+    """Helsinki wall-clock time (naive) of a stored timestamp; a time without a zone is taken
+    as it is, and so is any time where there is no tz database (Windows without tzdata)."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     if moment.tzinfo is not None:
         with contextlib.suppress(ZoneInfoNotFoundError):
             moment = moment.astimezone(ZoneInfo(DISPLAY_ZONE))
-    return moment.replace(tzinfo=None, second=0, microsecond=0)
+    return moment.replace(tzinfo=None)
 
 
 def display_date(iso: str) -> str:
