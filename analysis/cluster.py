@@ -31,7 +31,6 @@ from analysis.threads import single_threaded
 
 UNSORTED = -1
 MIN_THEME_NOTES = 2  # a theme needs two notes; smaller groups are unsorted
-MIN_OUTLIER_DISTANCE = 0.05  # unit-length features; typical distances to a centre are 0.5-1
 _SILHOUETTE_SAMPLE = 1000
 _CHUNK = 250  # sample rows per block when summing distances (bounds memory at 10,000 notes)
 _LLOYD_ITERATIONS = 50
@@ -222,10 +221,7 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             dist[members] = np.linalg.norm(vectors - vectors.mean(axis=0), axis=1)
         med = np.median(dist[sorted_mask])
         mad = 1.4826 * np.median(np.abs(dist[sorted_mask] - med)) + 1e-12
-        # Notes as close as duplicates are never outliers: when most notes repeat each other,
-        # the median and MAD are rounding noise, and one of ten identical notes fell out.
-        limit = max(med + self.outlier_z * mad, MIN_OUTLIER_DISTANCE)
-        outliers: np.ndarray = sorted_mask & (dist > limit)
+        outliers: np.ndarray = sorted_mask & (dist > med + self.outlier_z * mad)
         return outliers
 
     def _choose_k(self) -> int:
