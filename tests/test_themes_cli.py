@@ -113,6 +113,9 @@ def test_missing_file_exits_2(tmp_path, capsys):
         ('\ufefftext;x\nTyö ja ääni;1\n"monta\nriviä";2\n;3\nSpråk;4\n', "utf-8"),
         ('TEXT\tx\nTyö ja ääni\t1\n"monta\nriviä"\t2\n\t3\nSpråk\t4\n', "utf-16"),
         ('Text,x\nTyö ja ääni,1\n"monta\nriviä",2\n,3\nSpråk,4\n', "cp1252"),
+        # UTF-16 without a byte-order mark, as some tools write it.
+        ('text;x\nTyö ja ääni;1\n"monta\nriviä";2\n;3\nSpråk;4\n', "utf-16-le"),
+        ('text;x\nTyö ja ääni;1\n"monta\nriviä";2\n;3\nSpråk;4\n', "utf-16-be"),
     ],
 )
 def test_reads_excel_style_files(tmp_path, text, encoding):
@@ -143,6 +146,8 @@ def test_reads_excel_style_files(tmp_path, text, encoding):
             'id,text\r\n0,"""Kahvi"" loppui\nja maito"\r\n1,Bussi\r\n',
             ['"Kahvi" loppui\nja maito', "Bussi"],
         ),
+        # A header cell with a quoted line break.
+        ('"Huom\r\n(vapaa)",text\r\nx,Kahvi; tee\r\ny,Bussi\r\n', ["Kahvi; tee", "Bussi"]),
         # Excel's "sep=" first line names the delimiter.
         ("sep=;\r\nid;text\r\n1;a, b\r\n2;c\r\n", ["a, b", "c"]),
     ],

@@ -27,6 +27,8 @@ MAX_NOTES = 20_000
 _DELIMITERS = ";,\t|"
 _NO_DELIMITER = "\x1f"  # a one-column file: its notes' commas and semicolons are text
 _EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")  # Excel's first line "sep=;"
+_SNIFF_BYTES = 4096  # the start of a file that tells its encoding
+_HEADER_CHARS = 65_536  # the header, with any line breaks quoted in it, fits in this
 _PROGRESS_FROM = 200  # notes; fewer encode in about a second
 _PROGRESS_CHUNK = 64  # notes encoded between redraws of the bar
 _STAGE_NAMES = {"features": "reading the notes", "themes": "finding themes", "labels": "labelling"}
@@ -176,10 +178,13 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def decode(data: bytes) -> str:
-    """Text of a CSV: UTF-16 by its BOM, else UTF-8 (with or without BOM), else cp1252."""
+    """Text of a CSV: UTF-16 by its BOM or its NUL bytes, else UTF-8 (with or without BOM),
+    else cp1252."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _checked(data.decode("utf-16", errors="replace"))
-    if b"\x00" in data[:4096]:
+    if encoding := _utf16_without_bom(data):
+        return _checked(data.decode(encoding, errors="replace"))
+    if b"\x00" in data[:_SNIFF_BYTES]:
         raise InputError("the file is binary, not CSV text")
     try:
         return _checked(data.decode("utf-8-sig"))
@@ -196,6 +201,21 @@ def decode(data: bytes) -> str:
         raise InputError("the file is not text in UTF-8, UTF-16 or Windows-1252") from None
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """The UTF-16 byte order when every other byte of the start is NUL and the others are not,
+    as in UTF-16 of Latin letters written without a byte-order mark; else None."""
+    head = data[:_SNIFF_BYTES]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even_nuls, odd_nuls = head[0::2].count(0), head[1::2].count(0)
+    if odd_nuls >= 0.9 * pairs and even_nuls <= 0.1 * pairs:
+        return "utf-16-le"
+    if even_nuls >= 0.9 * pairs and odd_nuls <= 0.1 * pairs:
+        return "utf-16-be"
+    return None
+
+
 def _mostly_utf8(data: bytes) -> bool:
     """More characters decode as UTF-8 letters than fail to: Windows-1252 text fails on
     nearly every ä and ö ("ä…" happens to look like the start of a UTF-8 sequence)."""
@@ -206,7 +226,7 @@ def _mostly_utf8(data: bytes) -> bool:
 
 def _checked(text: str) -> str:
     """Refuse decoded text that is mostly control characters (binary garbage)."""
-    sample = text[:4096]
+    sample = text[:_SNIFF_BYTES]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
     if controls > len(sample) // 20 or "\x00" in sample:
         raise InputError("the file is binary, not CSV text")
@@ -225,8 +245,7 @@ def _delimiter(text: str, column: str | None) -> str:
     (csv.Sniffer, which looks at every line, cut one-column notes at their first comma and
     took apostrophes for quotes). A header of the text column alone is a one-column file.
     """
-    first_line = text[: text.find("\n") + 1 or len(text)]
-    headers = {d: next(_reader(first_line, d), []) for d in _DELIMITERS}
+    headers = {d: next(_reader(text[:_HEADER_CHARS], d), []) for d in _DELIMITERS}
     naming = [d for d in _DELIMITERS if _column_index(headers[d], column) is not None]
     # Without the column the error lists the columns as the likeliest delimiter splits them.
     best = max(naming or _DELIMITERS, key=lambda d: len(headers[d]))
