@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +18,23 @@ def auth(token: str) -> dict[str, str]:
 
 def test_healthz(live_server):
     assert httpx.get(f"{live_server.url}/healthz").json() == {"ok": True}
+
+
+def test_scripts_and_styles_are_gzipped_pages_are_not(live_server):
+    """Compression saves a phone most of the bytes of the scripts; a page holds tokens beside
+    user text, so it stays uncompressed (BREACH)."""
+    static = Path(__file__).parent.parent / "static"
+    with live_server.http() as http:
+        for name in ("board.js", "app.css", "live.js"):
+            answer = http.get(f"/static/{name}", headers={"Accept-Encoding": "gzip"})
+            assert answer.headers["content-encoding"] == "gzip"
+            assert int(answer.headers["content-length"]) < len((static / name).read_bytes()) / 2
+            assert answer.content == (static / name).read_bytes()  # httpx decompressed it
+            plain = http.get(f"/static/{name}", headers={"Accept-Encoding": "identity"})
+            assert "content-encoding" not in plain.headers
+            assert plain.content == (static / name).read_bytes()
+        page = http.get("/", headers={"Accept-Encoding": "gzip"})
+        assert page.status_code == 200 and "content-encoding" not in page.headers
 
 
 def test_create_answers_the_contract(live_server):
