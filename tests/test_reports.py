@@ -499,6 +499,18 @@ def test_a_due_date_that_is_no_date_is_shown_as_it_is_not_as_today() -> None:
     assert display_date("2026-02-30") == "2026-02-30"  # stored before due dates were checked
 
 
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("fi", "31. joulukuuta 2026"), ("sv", "31 december 2026"), ("en", "31 December 2026")],
+)
+def test_summaries_write_dates_as_their_language_does_english_not_us_style(language, written):
+    i18n.use_language(language)
+    try:
+        assert display_date("2026-12-31") == written
+    finally:
+        i18n.use_language("fi")
+
+
 def test_pdf_draws_right_to_left_notes_in_order() -> None:
     """Hebrew and Arabic came out reversed and unjoined before the text was shaped."""
     hebrew, arabic = "עברית היא שפה", "الحافلة لا تعمل في المساء"

@@ -9,10 +9,12 @@ to its English id; tests/test_i18n.py keeps the catalogs complete.
 from __future__ import annotations
 
 from contextvars import ContextVar
+from datetime import date
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -22,6 +24,8 @@ from workshop.models import LANGUAGES
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "fi"
 LANGUAGE_COOKIE = "talkoot_lang"
+# Finland's Swedish, and British English: "31 Dec 2026", not the US "Dec 31, 2026".
+_BABEL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 
 _current: ContextVar[str] = ContextVar("talkoot_language", default=DEFAULT_LANGUAGE)
 
@@ -57,6 +61,12 @@ def use_language(language: str) -> None:
 
 def current_language() -> str:
     return _current.get()
+
+
+def format_day(day: date, length: str) -> str:
+    """A calendar date as the current language writes it; length is Babel's "medium"
+    (31 Dec 2026) or "long" (31 December 2026)."""
+    return format_date(day, format=length, locale=_BABEL_LOCALES[current_language()])
 
 
 def negotiate(

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -50,16 +49,13 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={static_version(name)}"
 
 
-BABEL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
-
-
 def local_date(iso: str) -> str:
     """A calendar date ("2026-12-31") the way the page's language writes it."""
     try:
         day = date.fromisoformat(iso)
     except ValueError:
         return iso
-    return format_date(day, format="medium", locale=BABEL_LOCALES[i18n.current_language()])
+    return i18n.format_day(day, "medium")
 
 
 def build_environment() -> Environment:

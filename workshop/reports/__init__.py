@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from workshop import i18n
 from workshop.reports.model import WorkshopSummary
-from workshop.reports.tables import local_date
+from workshop.reports.tables import helsinki_date
 
 # format -> (module in this package, media type)
 _FORMATS: dict[str, tuple[str, str]] = {
@@ -83,7 +83,7 @@ def _render(summary: WorkshopSummary, fmt: str) -> Download:
     i18n.use_language(summary.language)
     module_name, media_type = _FORMATS[fmt]
     module = importlib.import_module(f"workshop.reports.{module_name}")
-    day = local_date(summary.generated_at).isoformat()
+    day = helsinki_date(summary.generated_at).isoformat()
     return Download(
         content=module.render(summary),
         media_type=media_type,

@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date
-
 from workshop import i18n
 from workshop.reports.model import ActionLine, PromptSection, WorkshopSummary
 
@@ -124,7 +122,7 @@ def printable(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def local_date(iso: str) -> date:
+def helsinki_date(iso: str) -> date:
     """The Helsinki calendar date of a stored timestamp ('…Z') or plain ISO date; ValueError
     when it is neither."""
     return _in_helsinki(iso).date()
@@ -153,10 +151,10 @@ def display_date(iso: str) -> str:
     """A date written the way the summary's language writes it (22. marraskuuta 2026); text
     that is no date (a due date stored before dates were checked) is shown as it is."""
     try:
-        day = local_date(iso)
+        day = helsinki_date(iso)
     except ValueError:
         return iso
-    return format_date(day, format="long", locale=i18n.current_language())
+    return i18n.format_day(day, "long")
 
 
 def meta_line(summary: WorkshopSummary) -> str:
