@@ -124,10 +124,13 @@ class Hub:
             subscription.offer(message)
 
     def online_per_group(self, workshop_id: str) -> Counter[int]:
+        """People online per group: a participant with two tabs open counts once."""
         room = self._rooms.get(workshop_id)
         if room is None:
             return Counter()
-        return Counter({group: len(members) for group, members in room.groups.items()})
+        return Counter(
+            {group: len({s.viewer.actor for s in subs}) for group, subs in room.groups.items()}
+        )
 
     def close_workshop(self, workshop_id: str) -> None:
         room = self._rooms.pop(workshop_id, None)
