@@ -493,6 +493,17 @@ def test_control_characters_and_emoji_do_not_break_any_format(caplog) -> None:
     assert "中" not in caplog.text and "🙏" not in caplog.text  # no note text in the log
 
 
+def test_pdf_shows_something_for_every_character_its_font_lacks() -> None:
+    """fpdf2 left out emoji and CJK silently: a note of only "👍" was an empty bullet."""
+    theme = ThemeLine(1, "Tunteet", [], 1, 0, [], ["👍", "Hieno 🚀 idea 🇫🇮", "中文"])
+    summary = replace(make_summary(), prompts=[PromptSection(1, "Kysymys", [theme], [])])
+    reader = PdfReader(io.BytesIO(render(summary, "pdf").content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "[thumbs up sign]" in text
+    assert "Hieno [rocket] idea FI" in text
+    assert "\u25a1\u25a1" in text
+
+
 def test_a_due_date_that_is_no_date_is_shown_as_it_is_not_as_today() -> None:
     i18n.use_language("fi")
     assert display_date("2026-12-31") == "31. joulukuuta 2026"

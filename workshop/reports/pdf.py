@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import unicodedata
 from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 from workshop import i18n
 from workshop.reports import chart, tables
@@ -33,6 +34,20 @@ class _NoNoteText(logging.Filter):
 logging.getLogger("fpdf.output").addFilter(_NoNoteText())
 
 
+def _stand_in(char: str) -> str:
+    """What a PDF shows for a character DejaVu Sans lacks: an emoji by its name ("👍" becomes
+    "[thumbs up sign]"), a flag's letters as letters, nothing for the invisible joiners and
+    modifiers that build emoji, and a white square for the rest (CJK, newer emoji), so that
+    a note made only of them still shows that it was there."""
+    category = unicodedata.category(char)
+    if category in ("Mn", "Me", "Cf", "Sk"):
+        return ""
+    name = unicodedata.name(char, "")
+    if name.startswith("REGIONAL INDICATOR SYMBOL LETTER "):
+        return name[-1]
+    return f"[{name.lower()}]" if category == "So" and name else "\u25a1"
+
+
 class _Report(FPDF):
     """A4 in points with the vendored fonts and a page number footer."""
 
@@ -43,6 +58,7 @@ class _Report(FPDF):
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN)
         self._widths: dict[tuple[str, str, float, bool], dict[str, float]] = {}
+        self._drawable: dict[str, frozenset[str]] = {}  # characters with a glyph, per style
 
     def shape_for(self, *texts: str) -> None:
         """Shape the text about to be drawn if any of it is right-to-left. Shaping is only
@@ -50,8 +66,16 @@ class _Report(FPDF):
         self.set_text_shaping(any(_RIGHT_TO_LEFT.search(text) for text in texts))
 
     def normalize_text(self, text: str) -> str:
-        """Every string drawn passes here: drop control characters the font cannot show."""
-        return super().normalize_text(tables.printable(text))
+        """Every string drawn passes here: drop control characters, and stand in for the
+        characters the font has no glyph for, which fpdf2 would leave out silently."""
+        text = tables.printable(text)
+        drawable = self._drawable.get(self.font_style)
+        if drawable is None and isinstance(self.current_font, TTFFont):
+            drawable = frozenset(map(chr, self.current_font.cmap))
+            self._drawable[self.font_style] = drawable
+        if drawable is not None and not drawable.issuperset(text):
+            text = "".join(char if char in drawable else _stand_in(char) for char in text)
+        return super().normalize_text(text)
 
     def footer(self) -> None:
         self.set_y(-MARGIN + 10)
