@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
@@ -22,6 +23,8 @@ from workshop import i18n
 from workshop.reports import FORMATS, Download, chart, content_disposition, render, slug
 from workshop.reports.model import ActionLine, NoteLine, PromptSection, ThemeLine, WorkshopSummary
 from workshop.reports.tables import display_date
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 SAMI_AUTHOR = "Máret Ŋuolja"
 SAMI_LETTERS = "ä ö å š ž č đ ŋ ŧ á Ä Ö Å Š Ž Č Đ Ŋ Ŧ Á"
@@ -288,6 +291,32 @@ def test_docx_headings_table_and_actions() -> None:
     assert len(pictures) == 2
     description = pictures[0]._inline.docPr.get("descr")
     assert "Kohtaamo ja matala kynnys: 2 muistiinpanoa, 9 ääntä" in description
+
+
+@pytest.mark.parametrize(("language", "word_language"), [("fi", "fi-FI"), ("sv", "sv-FI")])
+def test_docx_is_a4_in_the_summary_language_with_talkoots_own_properties(
+    language, word_language
+) -> None:
+    """python-docx's template is US Letter, spell-checks as en-US and calls itself the author."""
+    i18n.use_language(language)
+    try:
+        data = render(make_summary(language), "docx").content
+    finally:
+        i18n.use_language("fi")
+    document = Document(io.BytesIO(data))
+    page = document.sections[0]
+    assert (round(page.page_width.cm, 1), round(page.page_height.cm, 1)) == (21.0, 29.7)
+    styles = document.styles.element.xml
+    assert f'w:lang w:val="{word_language}"' in styles and 'w:val="en-US"' not in styles
+    properties = document.core_properties
+    assert properties.language == word_language and "python-docx" not in properties.comments
+    assert "thumbnail" not in " ".join(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    header_row = document.tables[0].rows[0]._tr
+    assert header_row.find(f"{{{W}}}trPr/{{{W}}}tblHeader") is not None  # repeats on each page
+    # The notes in no theme sit beside the themes in Word's outline, not inside the last one.
+    styled = [(p.style.name if p.style else "", p.text) for p in document.paragraphs]
+    unsorted = next(name for name, text in styled if text.startswith(("Teemattomia", "Anteckn")))
+    assert unsorted == "Heading 2"
 
 
 def test_xlsx_three_sheets() -> None:
