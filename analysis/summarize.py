@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from analysis.cluster import MIN_THEME_NOTES, UNSORTED, ThemeClusterer, tidy
 from analysis.embed import Embedder, SemanticEmbedder, get_embedder
-from analysis.keywords import Vocabulary, class_tfidf, keywords_and_label
+from analysis.keywords import MAX_LABEL_WORDS, Vocabulary, class_tfidf, keywords_and_label
 from analysis.text import LANGUAGES, guess_languages, normalize
 
 N_REPRESENTATIVES = 3
@@ -71,7 +71,7 @@ class _Context:
         labels[self.clustered] = tidy(together, self.clusterer.min_cluster_size)  # copies left
         n_themes = int(labels.max()) + 1 if len(labels) else 0
         scores = class_tfidf(self.vocab, labels, n_themes)
-        themes = [self._theme(labels, c, scores[c]) for c in range(n_themes)]
+        themes = _distinct_labels([self._theme(labels, c, scores[c]) for c in range(n_themes)])
         return ThemeResult(
             themes,
             _indices(labels == UNSORTED),
@@ -91,6 +91,29 @@ class _Context:
             members,
             [members[i] for i in _closest_to_centre(self.clusterer.features_[rows])],
         )
+
+
+def _distinct_labels(themes: list[Theme]) -> list[Theme]:
+    """Themes told apart by their labels: two themes both labelled "bussi, aikataulu" cannot
+    be told apart in a summary. A later theme with a label already used takes its first
+    keyword that the label lacks (in place of the last label word when it has three), or
+    else a number."""
+    used: set[str] = set()
+    distinct = []
+    for theme in themes:
+        label = theme.label
+        if label in used:
+            words = label.split(", ")
+            extra = next((w for w in theme.keywords if w not in words), None)
+            kept = words if len(words) < MAX_LABEL_WORDS else words[:-1]
+            label = ", ".join([*kept, extra]) if extra else label
+            number = 2
+            while label in used:
+                label, number = f"{theme.label} ({number})", number + 1
+            theme = replace(theme, label=label)
+        used.add(label)
+        distinct.append(theme)
+    return distinct
 
 
 def summarize_themes(

@@ -89,6 +89,9 @@ _MARKER_SUFFIXES = {
 }
 
 
+MAX_WORD_CHARS = 40  # Finnish compounds reach about 35 ("lähipalvelukeskusverkostoyhteistyö")
+
+
 def normalize(text: str) -> str:
     """Canonical form of a note (NFC, single spaces, trimmed): the key for caches and dedup."""
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
@@ -151,9 +154,12 @@ def _stemmer(lang: str) -> snowballstemmer.basestemmer.BaseStemmer:
 
 
 def content_words(text: str, lang: str) -> list[tuple[str, str]]:
-    """(stem, surface word) pairs of a note's non-stop words, stemmed in its language."""
+    """(stem, surface word) pairs of a note's non-stop words, stemmed in its language.
+    Longer runs of letters than any real word ("öööö…", a pasted hash) are no keywords."""
     stop = stopwords.BY_LANGUAGE[lang]
-    return [(stem(w, lang), w) for w in tokenize(text) if len(w) > 1 and w not in stop]
+    return [
+        (stem(w, lang), w) for w in tokenize(text) if 1 < len(w) <= MAX_WORD_CHARS and w not in stop
+    ]
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -10,7 +10,7 @@ import pytest
 
 import analysis.embed as embed
 from analysis.embed import LexicalEmbedder, SemanticEmbedder, get_embedder
-from analysis.summarize import summarize_themes, without_language_offsets
+from analysis.summarize import Theme, _distinct_labels, summarize_themes, without_language_offsets
 
 NOTES = [
     "Lisää kieliopetusta maahanmuuttajille",
@@ -92,6 +92,33 @@ def test_a_theme_is_labelled_in_its_own_notes_words():
     evening = next(t for t in result.themes if 0 in t.indices)
     assert evening.indices == [0, 1, 2]
     assert "bussit" in evening.keywords and "bussilla" not in evening.keywords
+
+
+def test_themes_with_the_same_label_are_told_apart():
+    """Two themes both labelled "bussi, aikataulu" could not be told apart in a summary."""
+    themes = [
+        Theme("bussi, aikataulu, vuorot", ["bussi", "aikataulu", "vuorot", "ilta"], [0, 1], [0]),
+        Theme("bussi, aikataulu, vuorot", ["bussi", "vuorot", "aikataulu", "lippu"], [2, 3], [2]),
+        Theme("bussi, aikataulu, vuorot", ["bussi", "aikataulu", "vuorot"], [4, 5], [4]),
+        Theme("kahvi", ["kahvi", "tee"], [6, 7], [6]),
+        Theme("kahvi", ["kahvi", "pulla"], [8, 9], [8]),
+    ]
+    labels = [theme.label for theme in _distinct_labels(themes)]
+    assert labels == [
+        "bussi, aikataulu, vuorot",
+        "bussi, aikataulu, lippu",
+        "bussi, aikataulu, vuorot (2)",
+        "kahvi",
+        "kahvi, pulla",
+    ]
+
+
+def test_a_run_of_letters_longer_than_any_word_is_no_keyword():
+    notes = ["ö" * 480 + " kahvi loppui", "Kahvi loppui taas", "Kahvi on loppu", "Bussi myöhässä"]
+    notes += ["Bussi ei tullut", "Bussi oli myöhässä taas"]
+    result = summarize_themes(notes, k=2, backend="lexical", lang="fi")
+    keywords = [word for theme in result.themes for word in [theme.label, *theme.keywords]]
+    assert keywords and all(len(word) < 50 for word in keywords)
 
 
 def test_at_recuts_the_same_run():
