@@ -238,6 +238,18 @@ def test_notes_over_http(live_server):
         headers=auth(person["participant_token"]),
     )
     assert newer_emoji.status_code == 201, newer_emoji.text
+    pasted = httpx.post(  # Windows line ends, Word's Shift+Enter, a NUL and a bell
+        url,
+        json={**body, "cid": "pasted", "text": "eka\r\ntoka\x0bkolmas\x00\x07\tloppu"},
+        headers=auth(person["participant_token"]),
+    )
+    assert pasted.json()["text"] == "eka\ntoka\nkolmas\tloppu"
+    only_controls = httpx.post(
+        url,
+        json={**body, "cid": "controls", "text": "\x00\x07\x1b"},
+        headers=auth(person["participant_token"]),
+    )
+    assert only_controls.json()["error"]["code"] == "empty"
 
 
 def test_delete_removes_everything(live_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -15,15 +16,21 @@ MAX_WHOLE_NUMBER = 2**63 - 1  # SQLite's largest integer; bigger ones cannot be 
 # joiners, direction marks) and separators. Not "unassigned": to this Python's Unicode
 # version, emoji newer than it (🩷) are unassigned, and phones send them.
 _INVISIBLE = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}
+# Line breaks as Windows and old Macs write them, and Word's Shift+Enter (vertical tab) ...
+_LINE_BREAK = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+# ... and the other control characters, which no screen draws and downloads cannot all hold.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 def text_field(value: Any, name: str, max_chars: int, *, required: bool = True) -> str | None:
-    """A trimmed string of 1..max_chars characters (None allowed when not required)."""
+    """A trimmed string of 1..max_chars characters (None allowed when not required), its
+    line breaks written as \\n and other control characters dropped, so that every screen and
+    download shows the same text."""
     if value is None and not required:
         return None
     if not isinstance(value, str):
         raise invalid(f"{name} must be text")
-    text: str = value.strip()
+    text = _CONTROL.sub("", _LINE_BREAK.sub("\n", value)).strip()
     if not any(_visible(char) for char in text):
         if not required:
             return None
