@@ -132,7 +132,7 @@ def series_summary() -> WorkshopSummary:
     workshops = ["Äänekoski", "Vaasa"]
     common = ThemeLine(1, "kohtaamo", ["kohtaamo"], 5, 0, workshops, [], counts=[3, 2])
     local = ThemeLine(2, "språk", ["språk"], 2, 0, ["Vaasa"], [], counts=[0, 2])
-    themes = [replace(common, spread="Yhteinen"), replace(local, spread="Paikallinen")]
+    themes = [replace(common, spread="common"), replace(local, spread="local")]
     return replace(
         make_summary(),
         groups=workshops,
@@ -177,6 +177,7 @@ def test_a_series_download_compares_its_workshops_in_every_format() -> None:
     assert "Paikallinen" in text and "Vaasa 2" in text
     themes = json.loads(render(summary, "json").content)["prompts"][0]["themes"]
     assert [t["counts"] for t in themes] == [[3, 2], [0, 2]]
+    assert [t["spread"] for t in themes] == ["common", "local"]  # as the series API says it
     titled = replace(summary, groups=["=HYPERLINK(1)", "Vaasa"])
     header = load_workbook(io.BytesIO(render(titled, "xlsx").content))["Vertailu"]["B1"]
     assert (header.value, header.data_type) == ("=HYPERLINK(1)", "s")  # a title, not a formula
@@ -257,7 +258,7 @@ def test_csv_opens_in_finnish_excel_shape() -> None:
 
 def test_json_round_trip() -> None:
     data = json.loads(download("json").content.decode("utf-8"))
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["participant_count"] == 14
     assert len(data["notes"]) == len(NOTES)
     themes = [t for p in data["prompts"] for t in p["themes"]]

@@ -15,6 +15,9 @@ from pypdf import PdfReader
 
 from tests.helpers import connect, create_workshop, join
 from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
+from workshop import i18n
+from workshop.series_service import _workshop_names
+from workshop.series_store import SeriesWorkshop
 
 
 @pytest.fixture
@@ -189,6 +192,40 @@ async def test_a_series_compares_workshops(live_server):
         ).status_code
         == 401
     )
+
+
+def test_a_series_tells_apart_workshops_with_the_same_title(live_server):
+    """Two "TEKO Lohja" workshops were two identical columns in the comparison."""
+    workshops = [create_workshop(live_server.url, title="TEKO Lohja") for _ in range(2)]
+    members = [{"id": w["id"], "facilitator_token": w["facilitator_token"]} for w in workshops]
+    series = httpx.post(
+        f"{live_server.url}/api/series", json={"title": "TEKO", "workshops": members}
+    ).json()
+    summary = httpx.get(
+        f"{live_server.url}/api/series/{series['id']}/summary",
+        params={"format": "json"},
+        headers={"Authorization": f"Bearer {series['token']}"},
+        timeout=60,
+    ).json()
+    assert summary["groups"] == ["TEKO Lohja #1", "TEKO Lohja #2"]  # created the same day
+
+
+def test_workshops_of_a_series_are_named_by_title_then_date_then_place():
+    i18n.use_language("fi")
+    workshops = [
+        SeriesWorkshop("a", "TEKO Lohja", "fi", "2026-10-20T08:00:00.000Z"),
+        SeriesWorkshop("b", "TEKO Lohja", "fi", "2026-11-20T08:00:00.000Z"),
+        SeriesWorkshop("c", "Karkkila", "fi", "2026-11-20T08:00:00.000Z"),
+        SeriesWorkshop("d", "Vihti", "fi", "2026-11-21T08:00:00.000Z"),
+        SeriesWorkshop("e", "Vihti", "fi", "2026-11-21T09:00:00.000Z"),
+    ]
+    assert list(_workshop_names(workshops).values()) == [
+        "TEKO Lohja (20. lokakuuta 2026)",
+        "TEKO Lohja (20. marraskuuta 2026)",
+        "Karkkila",
+        "Vihti #4",
+        "Vihti #5",
+    ]
 
 
 def test_an_organiser_makes_a_series_from_dashboard_links(live_server):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from workshop import series_store as series_db
 from workshop import validation as check
 from workshop.errors import forbidden, invalid, unauthorized
 from workshop.models import Note, Principal
+from workshop.reports import tables
 from workshop.reports.model import NoteLine, PromptSection, ThemeLine, WorkshopSummary
 from workshop.security import hash_token, new_token, new_workshop_id
 from workshop.service import Talkoot
@@ -139,12 +141,21 @@ class Series:
         return Comparison(title, workshops, themes, notes, workshop_of_note, people)
 
 
-# Spelled as the series page spells them; called when the summary's language is set.
-_SPREAD_NAMES = {
-    "common": lambda: i18n.gettext("Common"),
-    "local": lambda: i18n.gettext("Local"),
-    "some": lambda: i18n.gettext("Some workshops"),
-}
+def _workshop_names(workshops: list[series_db.SeriesWorkshop]) -> dict[str, str]:
+    """Each workshop's title, told apart by its date where titles repeat (a "TEKO Lohja"
+    workshop every month), or by its place in the series where the date repeats too."""
+    titles = Counter(w.title for w in workshops)
+    dated = {w.id: f"{w.title} ({tables.display_date(w.created_at)})" for w in workshops}
+    dates = Counter(dated.values())
+    names = {}
+    for number, workshop in enumerate(workshops, start=1):
+        if titles[workshop.title] == 1:
+            names[workshop.id] = workshop.title
+        elif dates[dated[workshop.id]] == 1:
+            names[workshop.id] = dated[workshop.id]
+        else:
+            names[workshop.id] = f"{workshop.title} #{number}"
+    return names
 
 
 def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary:
@@ -153,7 +164,7 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
     Workshops stand where groups stand in a workshop's summary.
     """
     i18n.use_language(language)
-    titles = {w.id: w.title for w in comparison.workshops}
+    titles = _workshop_names(comparison.workshops)
     theme_of = {
         note_id: (number, theme.label)
         for number, theme in enumerate(comparison.themes, start=1)
@@ -182,7 +193,7 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
             groups=[titles[w] for w, n in theme.counts.items() if n],
             representatives=theme.representatives,
             counts=[theme.counts.get(w.id, 0) for w in comparison.workshops],
-            spread=_SPREAD_NAMES[theme.spread(len(comparison.workshops))](),
+            spread=theme.spread(len(comparison.workshops)),
         )
         for index, theme in enumerate(comparison.themes)
     ]

@@ -14,6 +14,7 @@ class SeriesWorkshop:
     id: str
     title: str
     language: str
+    created_at: str
 
 
 async def series_for_token_hash(db: Database, token_hash: str) -> tuple[str, str] | None:
@@ -26,11 +27,13 @@ async def series_for_token_hash(db: Database, token_hash: str) -> tuple[str, str
 
 async def workshops_of(db: Database, series_id: str) -> list[SeriesWorkshop]:
     rows = await db.execute(
-        "select w.id, w.title, w.language from series_workshops s"
+        "select w.id, w.title, w.language, w.created_at from series_workshops s"
         " join workshops w on w.id = s.workshop_id where s.series_id = ? order by s.position",
         [series_id],
     )
-    return [SeriesWorkshop(row["id"], row["title"], row["language"]) for row in rows]
+    return [
+        SeriesWorkshop(row["id"], row["title"], row["language"], row["created_at"]) for row in rows
+    ]
 
 
 def insert_series(

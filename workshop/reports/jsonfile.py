@@ -7,7 +7,8 @@ from dataclasses import asdict
 
 from workshop.reports.model import WorkshopSummary
 
-FORMAT_VERSION = 1  # bump when a field changes meaning or disappears
+FORMAT_VERSION = 2  # bump when a field changes meaning or disappears (2: a theme's
+# "spread" is "common", "local" or "some" instead of its translated name)
 
 
 def render(summary: WorkshopSummary) -> bytes:

@@ -38,7 +38,8 @@ class ThemeLine:
     representatives: list[str]  # two or three typical note texts
     actions: list[ActionLine] = field(default_factory=list)
     # A series comparison only: notes per workshop (in the order of WorkshopSummary.groups)
-    # and how widely the workshops raised the theme ("Common", "Local", "Some workshops").
+    # and how widely the workshops raised the theme: "common", "local" or "some", as the
+    # series API says it (tables.spread_name writes it in the summary's language).
     counts: list[int] = field(default_factory=list)
     spread: str = ""
 

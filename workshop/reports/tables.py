@@ -39,7 +39,7 @@ def theme_rows(summary: WorkshopSummary, section: PromptSection) -> Iterator[The
             by_workshop = ", ".join(
                 f"{name} {n}" for name, n in zip(summary.groups, theme.counts, strict=True) if n
             )
-            yield theme.label, keywords, theme.size, theme.spread, by_workshop
+            yield theme.label, keywords, theme.size, spread_name(theme.spread), by_workshop
         else:
             yield theme.label, keywords, theme.size, theme.votes, ", ".join(theme.groups)
 
@@ -48,7 +48,20 @@ def comparison_rows(summary: WorkshopSummary) -> Iterator[tuple[object, ...]]:
     """A series' theme x workshop table: label, notes in each workshop, total, spread."""
     for section in summary.prompts:
         for theme in section.themes:
-            yield (theme.label, *theme.counts, theme.size, theme.spread)
+            yield (theme.label, *theme.counts, theme.size, spread_name(theme.spread))
+
+
+# Spelled as the series page spells them; looked up when the summary's language is set.
+_SPREAD_NAMES = {
+    "common": lambda: i18n.gettext("Common"),
+    "local": lambda: i18n.gettext("Local"),
+    "some": lambda: i18n.gettext("Some workshops"),
+}
+
+
+def spread_name(spread: str) -> str:
+    """How widely a series' workshops raised a theme, in the summary's language."""
+    return _SPREAD_NAMES[spread]() if spread in _SPREAD_NAMES else spread
 
 
 def comparison_headers(summary: WorkshopSummary) -> list[str]:
