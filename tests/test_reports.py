@@ -339,6 +339,7 @@ def test_xlsx_three_sheets() -> None:
     assert len(notes) == len(NOTES) + 1
     assert notes[1][4] == SAMI_AUTHOR and notes[2][4] is None
     assert notes[5][3] == FORMULA and notes_sheet["D6"].data_type == "s"  # text, not a formula
+    assert notes_sheet["D6"].quotePrefix and not notes_sheet["D5"].quotePrefix  # nor once edited
     assert notes[1][5] == datetime(2026, 11, 20, 11, 1)  # a real time, Helsinki's
     assert notes_sheet["F2"].number_format == "yyyy-mm-dd hh:mm"
     assert notes[3][3] == MULTILINE

@@ -19,6 +19,7 @@ from workshop.reports.model import WorkshopSummary
 MAX_WIDTH = 60  # characters; longer text wraps instead of widening the column
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _BOLD = Font(bold=True)
+_FORMULA_STARTS = ("=", "+", "-", "@")  # what makes Excel read typed text as a formula
 
 
 def _as_date(value: str) -> date | str:
@@ -44,7 +45,9 @@ def _fill(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[obje
         for column, value in enumerate(row, start=1):
             cell = sheet.cell(row=row_index, column=column, value=_clean(value))
             if isinstance(cell.value, str):
-                cell.data_type = TYPE_STRING  # "=SUM(1,2)" in a note stays text
+                cell.data_type = TYPE_STRING  # "=SUM(1,2)" in a note stays text,
+                if cell.value.startswith(_FORMULA_STARTS):
+                    cell.quotePrefix = True  # even once edited in Excel
                 longest = max(len(part) for part in cell.value.split("\n"))
                 widths[column - 1] = max(widths[column - 1], min(longest, MAX_WIDTH))
                 if len(cell.value) > MAX_WIDTH or "\n" in cell.value:
