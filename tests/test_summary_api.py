@@ -194,6 +194,17 @@ async def test_a_series_compares_workshops(live_server):
     )
 
 
+def test_links_use_the_public_address_behind_a_proxy(server_factory):
+    """TALKOOT_PUBLIC_URL names the address people reach; the loopback one is the proxy's."""
+    live = server_factory(public_url="https://talkoot.example.fi")
+    workshop = create_workshop(live.url)
+    assert workshop["join_url"].startswith("https://talkoot.example.fi/j/")
+    assert workshop["dashboard_url"].startswith("https://talkoot.example.fi/d/")
+    member = {"id": workshop["id"], "facilitator_token": workshop["facilitator_token"]}
+    series = httpx.post(f"{live.url}/api/series", json={"title": "TEKO", "workshops": [member]})
+    assert series.json()["url"].startswith("https://talkoot.example.fi/series/")
+
+
 def test_a_series_tells_apart_workshops_with_the_same_title(live_server):
     """Two "TEKO Lohja" workshops were two identical columns in the comparison."""
     workshops = [create_workshop(live_server.url, title="TEKO Lohja") for _ in range(2)]

@@ -15,7 +15,7 @@ from workshop.pages import render
 from workshop.review_service import MAX_THEMES
 from workshop.security import bearer_token
 from workshop.series_service import Comparison, Series
-from workshop.views import json_body, limited_body
+from workshop.views import base_url, json_body, limited_body
 
 
 def series_of(request: Request) -> Series:
@@ -39,8 +39,7 @@ def theme_count(request: Request) -> int | None:
 async def create_series(request: Request) -> Response:
     organiser = bearer_token(request.headers.get("authorization"))
     created = await series_of(request).create(await json_body(request), organiser)
-    root = str(request.base_url).rstrip("/")
-    created["url"] = f"{root}/series/{created['id']}?token={created['token']}"
+    created["url"] = f"{base_url(request)}/series/{created['id']}?token={created['token']}"
     return JSONResponse(created, status_code=201)
 
 
