@@ -15,13 +15,13 @@ const RETRY_LATER_MS = 5000;
 const MAX_IN_FLIGHT = 8;
 
 export const CLOSE_DELETED = 4404;
-export const CLOSE_POLICY = 1008;
+const CLOSE_POLICY = 1008;
 // Refusals that only mean "not now" (a rate limit, a server that cannot store): the entry
 // stays in the outbox and goes again later, whatever the screen's error handler says.
 const NOT_NOW = new Set(["rate_limited", "unavailable"]);
 export const notNow = (code) => NOT_NOW.has(code);
 
-export function newCid() {
+function newCid() {
   const bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -40,7 +40,7 @@ export const storage = {
   },
 };
 
-export function socketUrl() {
+function socketUrl() {
   return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
 }
 

@@ -15,7 +15,7 @@ const OWN_COMMANDS = new Set([
  * Replace a container's children, keeping what the user typed or chose in inputs and selects
  * (by data-key) and which <details> were open. The focus is put back by the caller.
  */
-export function rebuild(container, children) {
+function rebuild(container, children) {
   const values = new Map();
   for (const field of container.querySelectorAll("input[data-key]:not([type=checkbox]), select[data-key], textarea[data-key]")) {
     values.set(field.dataset.key, field.value);

@@ -28,7 +28,7 @@ GC_THRESHOLDS = (20_000, 20, 100)
 
 
 class OneLineErrors(argparse.ArgumentParser):
-    """A bad flag is reported in one line on stderr, with exit status 2 (CONTRACT.md), not
+    """A bad flag is reported in one line on stderr, with exit status 2 (docs/api.md), not
     after argparse's usage block; subcommands' parsers are of this class too."""
 
     def error(self, message: str) -> NoReturn:

@@ -196,7 +196,7 @@ async def is_shared(db: Database, workshop_id: str) -> bool:
     return bool(row and row["shared"])
 
 
-# ---- writes (run on the writer thread) --------------------------------------
+# ---- writes (run by Database.write inside its batch transaction) ------------
 
 
 def insert_workshop(
