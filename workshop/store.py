@@ -284,9 +284,12 @@ def delete_workshop(conn: sqlite3.Connection, workshop_id: str) -> list[str]:
 
 # ---- themes, votes and actions -------------------------------------------------------
 
+# A theme (as t) somebody renamed, merged, split, moved notes of, voted on or gave actions:
+# a new analysis keeps it and its notes; the analysis may replace or drop the others.
 TOUCHED_THEME = """(t.edited = 1
     or exists (select 1 from votes v where v.theme_id = t.id)
     or exists (select 1 from actions a where a.theme_id = t.id))"""
+UNTOUCHED_THEME = f"not {TOUCHED_THEME}"
 
 
 async def notes_to_theme(db: Database, workshop_id: str, group_id: int | None) -> list[Note]:

@@ -20,7 +20,7 @@ from workshop import events as ev
 from workshop.commands import Change, append_event
 from workshop.errors import invalid, not_found
 from workshop.models import Principal
-from workshop.store import now_iso
+from workshop.store import UNTOUCHED_THEME, now_iso
 
 # Words as keywords hold them: with hyphens ("digitaidot-kurssit") and apostrophes
 # ("children's"). Matched by exact form, not by stem: a moderated word must not stay because
@@ -28,12 +28,6 @@ from workshop.store import now_iso
 _WORD = re.compile(r"[\w'’-]+")
 LABEL_FROM_NOTE_CHARACTERS = 60
 MIN_THEME_NOTES = 2  # as the analysis: a theme needs two notes
-# A theme (as t) nobody renamed, merged, split, moved notes of, voted on or gave actions:
-# the analysis may replace or drop it; human work it never throws away.
-_UNTOUCHED = (
-    "t.edited = 0 and not exists (select 1 from votes v where v.theme_id = t.id)"
-    " and not exists (select 1 from actions a where a.theme_id = t.id)"
-)
 
 
 @dataclass(frozen=True)
@@ -135,7 +129,7 @@ def _forget_untouched(
     """
     untouched = conn.execute(
         "select t.id, t.group_id from themes t where t.workshop_id = ? and t.prompt_id = ?"
-        f" and {_UNTOUCHED}",
+        f" and {UNTOUCHED_THEME}",
         [workshop_id, prompt_id],
     ).fetchall()
     removed = [(t, group) for t, group in untouched if group_id is None or group == group_id]
@@ -323,7 +317,7 @@ def _after_losing_notes(conn: sqlite3.Connection, principal: Principal, theme_id
         "select count(*) from theme_notes where theme_id = ?", [theme_id]
     ).fetchone()[0]
     untouched = conn.execute(
-        f"select exists(select 1 from themes t where t.id = ? and {_UNTOUCHED})", [theme_id]
+        f"select exists(select 1 from themes t where t.id = ? and {UNTOUCHED_THEME})", [theme_id]
     ).fetchone()[0]
     if left < MIN_THEME_NOTES and untouched:
         conn.execute("delete from themes where id = ?", [theme_id])
