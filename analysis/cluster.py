@@ -26,11 +26,11 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from analysis.choices import MIN_THEME_NOTES
 from analysis.hierarchy import weighted_ward
 from analysis.threads import single_threaded
 
 UNSORTED = -1
-MIN_THEME_NOTES = 2  # a theme needs two notes; smaller groups are unsorted
 _SILHOUETTE_SAMPLE = 1000
 _CHUNK = 250  # sample rows per block when summing distances (bounds memory at 10,000 notes)
 _LLOYD_ITERATIONS = 50

@@ -20,10 +20,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import Normalizer
 
 from analysis import stopwords
+from analysis.choices import BACKENDS
 from analysis.text import normalize, tokenize
 from analysis.threads import single_threaded
 
-BACKENDS = ("auto", "semantic", "lexical")
 DEFAULT_CACHE_SIZE = 50_000  # ~75 MB of 384-d float32 vectors
 _BATCH = 32
 _MAX_NGRAMS = 50_000  # most frequent char n-grams kept; no V lost against 200,000

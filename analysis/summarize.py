@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from analysis.cluster import MIN_THEME_NOTES, UNSORTED, ThemeClusterer, tidy
+from analysis.choices import MIN_THEME_NOTES
+from analysis.cluster import UNSORTED, ThemeClusterer, tidy
 from analysis.embed import Embedder, SemanticEmbedder, get_embedder
 from analysis.keywords import MAX_LABEL_WORDS, Vocabulary, class_tfidf, keywords_and_label
 from analysis.text import LANGUAGES, guess_languages, normalize

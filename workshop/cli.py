@@ -17,6 +17,7 @@ from typing import NoReturn
 import uvicorn
 
 from workshop.app import create_app
+from workshop.models import LANGUAGES
 from workshop.settings import Settings, SettingsError
 from workshop.wire import TurnWritingWebSocketProtocol
 
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=run_serve)
     demo = commands.add_parser("demo", help="serve a workshop pre-filled with sample notes")
     add_server_options(demo)
-    demo.add_argument("--language", choices=["fi", "sv", "en"], default="fi")
+    demo.add_argument("--language", choices=LANGUAGES, default="fi")
     demo.set_defaults(func=run_demo)
     from workshop import themes_command
 

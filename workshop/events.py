@@ -34,7 +34,7 @@ VOTING_CHANGED = "voting.changed"
 ACTIONS_ALLOWED = "actions.allowed"
 SUMMARY_CHANGED = "summary.changed"
 
-_NOTE_CONTENT_EVENTS = {NOTE_ADDED, NOTE_UPDATED}
+NOTE_TEXT_EVENTS = frozenset({NOTE_ADDED, NOTE_UPDATED})  # events that carry a note's text
 
 
 def dumps(message: dict[str, Any]) -> str:
@@ -79,7 +79,7 @@ class Event:
         data = self.data
         note = data.get("note")
         if not for_facilitator and note is not None:
-            if self.type in _NOTE_CONTENT_EVENTS and note["hidden"]:
+            if self.type in NOTE_TEXT_EVENTS and note["hidden"]:
                 return None
             if self.type == NOTE_HIDDEN and (data.get("hidden") or note["hidden"]):
                 data = {key: value for key, value in data.items() if key != "note"}

@@ -37,7 +37,6 @@ PROMPT_MAX = 300
 GROUP_NAME_MAX = 80
 NAME_MAX = 60
 TIMER_MAX_SECONDS = 4 * 60 * 60
-NOTE_TEXT_EVENTS = (ev.NOTE_ADDED, ev.NOTE_UPDATED)
 # Joins and disconnects in a burst collapse into one presence update per interval.
 PRESENCE_INTERVAL_SECONDS = 0.5
 
@@ -378,6 +377,6 @@ class Talkoot:
     def _committed(self, result: commands.CommandResult) -> None:
         self.hub.publish(result.events)
         self.theming.notice(
-            [e.data["note"]["text"] for e in result.events if e.type in NOTE_TEXT_EVENTS]
+            [e.data["note"]["text"] for e in result.events if e.type in ev.NOTE_TEXT_EVENTS]
         )
         self.theming.forget([text for e in result.events for text in e.removed_texts])

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from analysis.choices import BACKENDS
 from workshop.validation import ascii_digits
 
 
@@ -58,7 +59,7 @@ class Settings:
 
 def theme_backend_from_env() -> str:
     """TALKOOT_THEME_BACKEND, for the server and `talkoot themes` alike."""
-    return _env_choice("TALKOOT_THEME_BACKEND", "auto", ("auto", "semantic", "lexical"))
+    return _env_choice("TALKOOT_THEME_BACKEND", "auto", BACKENDS)
 
 
 def _env_int(name: str, default: int) -> int:

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from analysis.choices import MIN_THEME_NOTES
 from workshop import events as ev
 from workshop.commands import Change, append_event
 from workshop.errors import invalid, not_found
@@ -27,7 +28,6 @@ from workshop.store import UNTOUCHED_THEME, now_iso
 # another form of it does; the price is a label word that goes while an inflection remains.
 _WORD = re.compile(r"[\w'’-]+")
 LABEL_FROM_NOTE_CHARACTERS = 60
-MIN_THEME_NOTES = 2  # as the analysis: a theme needs two notes
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analysis.choices import BACKENDS
+from workshop.models import LANGUAGES
 from workshop.settings import SettingsError, theme_backend_from_env
 
 if TYPE_CHECKING:
@@ -58,11 +60,11 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="K",
         help="number of themes (default: chosen automatically)",
     )
-    parser.add_argument("--lang", choices=("auto", "fi", "sv", "en"), default="auto")
+    parser.add_argument("--lang", choices=("auto", *LANGUAGES), default="auto")
     parser.add_argument("--format", choices=("md", "json"), default="md")
     parser.add_argument(
         "--backend",
-        choices=("auto", "semantic", "lexical"),
+        choices=BACKENDS,
         help="default: TALKOOT_THEME_BACKEND, else auto",
     )
     parser.add_argument(
