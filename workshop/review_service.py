@@ -51,7 +51,7 @@ class Review:
         cid = check.cid(body.get("cid") or uuid.uuid4().hex)
         k = self._theme_count(body.get("themes"))
         prompt_ids = await self._prompt_scope(principal.workshop_id, body.get("prompt_id"))
-        group_id = await self._group_scope(principal.workshop_id, body.get("group_id"))
+        group_id = await self.talkoot.group_in_workshop(principal.workshop_id, body.get("group_id"))
         talkoot, workshop_id = self.talkoot, principal.workshop_id
         notes = await store.notes_to_theme(talkoot.db, workshop_id, group_id)
         changes: list[Change] = []
@@ -77,12 +77,7 @@ class Review:
 
     @staticmethod
     def _theme_count(raw: Any) -> int | None:
-        if raw is None:
-            return None
-        k = check.positive_id(raw, "themes")
-        if k > MAX_THEMES:
-            raise invalid(f"themes must be between 1 and {MAX_THEMES}")
-        return k
+        return None if raw is None else check.whole_number(raw, "themes", MAX_THEMES)
 
     async def _prompt_scope(self, workshop_id: str, raw: Any) -> list[int]:
         prompt_ids = [p.id for p in await store.prompts(self.talkoot.db, workshop_id)]
@@ -92,14 +87,6 @@ class Review:
         if chosen not in prompt_ids:
             raise not_found("prompt")
         return [chosen]
-
-    async def _group_scope(self, workshop_id: str, raw: Any) -> int | None:
-        if raw is None:
-            return None
-        chosen = check.positive_id(raw, "group_id")
-        if chosen not in {g.id for g in await store.groups(self.talkoot.db, workshop_id)}:
-            raise not_found("group")
-        return chosen
 
     # ---- edits (facilitator) ------------------------------------------------------------
 
@@ -161,9 +148,7 @@ class Review:
 
     async def set_dots(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
         facilitator_only(principal)
-        dots = check.positive_id(body.get("dots"), "dots")
-        if dots > MAX_DOTS:
-            raise invalid(f"dots must be between 1 and {MAX_DOTS}")
+        dots = check.whole_number(body.get("dots"), "dots", MAX_DOTS)
         return await self._run(principal, body, votes.set_dots(principal, dots))
 
     async def allow_actions(self, principal: Principal, body: dict[str, Any]) -> CommandResult:

@@ -31,9 +31,9 @@ def theme_count(request: Request) -> int | None:
     raw = request.query_params.get("themes")
     if not raw:
         return None
-    if not check.ascii_digits(raw) or not 1 <= int(raw) <= MAX_THEMES:
+    if not check.ascii_digits(raw):
         raise invalid(f"themes must be a whole number from 1 to {MAX_THEMES}")
-    return int(raw)
+    return check.whole_number(int(raw), "themes", MAX_THEMES)
 
 
 async def create_series(request: Request) -> Response:

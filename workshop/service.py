@@ -189,7 +189,7 @@ class Talkoot:
         if workshop is None:
             raise not_found("workshop with that code")
         name = check.text_field(body.get("name"), "name", NAME_MAX, required=False)
-        group_id = await self._chosen_group(workshop.id, body.get("group_id"))
+        group_id = await self.group_in_workshop(workshop.id, body.get("group_id"))
         token = new_token()
         participant_id, group_id = await self.db.write(
             lambda conn: store.insert_participant(
@@ -216,7 +216,8 @@ class Talkoot:
             self.bad_code_limit.allow(client_ip)  # count the wrong code
         return workshop
 
-    async def _chosen_group(self, workshop_id: str, raw: Any) -> int | None:
+    async def group_in_workshop(self, workshop_id: str, raw: Any) -> int | None:
+        """The group id given (None when none is), refused unless it is this workshop's."""
         if raw is None:
             return None
         group_id = check.positive_id(raw, "group_id")
@@ -356,9 +357,7 @@ class Talkoot:
         if seconds in (None, 0):
             ends_at, seconds = None, None
         else:
-            seconds = check.positive_id(seconds, "seconds")
-            if seconds > TIMER_MAX_SECONDS:
-                raise invalid(f"the timer runs at most {TIMER_MAX_SECONDS} seconds")
+            seconds = check.whole_number(seconds, "seconds", TIMER_MAX_SECONDS)
             ends_at = int(time.time() * 1000) + seconds * 1000
         change = commands.set_timer(principal, ends_at, seconds)
         return await self.run(principal, check.cid(body.get("cid")), change)

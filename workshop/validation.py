@@ -57,6 +57,13 @@ def positive_id(value: Any, name: str) -> int:
     return value
 
 
+def whole_number(value: Any, name: str, maximum: int) -> int:
+    """A count or an amount from 1 to maximum (themes, dots, timer seconds)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise invalid(f"{name} must be a whole number from 1 to {maximum}")
+    return value
+
+
 def ascii_digits(raw: str) -> bool:
     """Only 0-9: str.isdigit also accepts "²" and other digits that int() refuses."""
     return raw.isascii() and raw.isdigit()
