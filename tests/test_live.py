@@ -562,6 +562,37 @@ async def test_notes_posted_and_edited_per_minute_are_limited(server_factory):
         await client.close()
 
 
+async def test_refused_note_writes_do_not_use_the_limit(server_factory):
+    """Thirty posts refused while posting was locked left the participant rate-limited for a
+    minute after the facilitator opened posting again."""
+    live = server_factory(notes_per_minute=3)
+    created = create_workshop(live.url)
+    person = join(live.url, created["code"])
+    facilitator = await connect(live.ws_url, created["facilitator_token"])
+    client = await connect(live.ws_url, person["participant_token"])
+    try:
+        prompt = created["prompts"][0]["id"]
+        assert (await facilitator.command("posting.set", locked=True))["type"] == "ack"
+        for i in range(5):
+            refused = await client.command("note.add", prompt_id=prompt, text=f"n{i}")
+            assert refused["code"] == "locked"
+        assert (await facilitator.command("posting.set", locked=False))["type"] == "ack"
+        posted = await client.command("note.add", prompt_id=prompt, text="auki")
+        assert posted["type"] == "ack"
+        for _ in range(3):  # the same cid again is answered without using the limit either
+            assert (
+                await client.command("note.add", prompt_id=prompt, text="auki", cid=posted["cid"])
+            )["type"] == "ack"
+        second = await client.command("note.add", prompt_id=prompt, text="toinen")
+        third = await client.command("note.add", prompt_id=prompt, text="kolmas")
+        assert [second["type"], third["type"]] == ["ack", "ack"]
+        over = await client.command("note.add", prompt_id=prompt, text="neljäs")
+        assert over["code"] == "rate_limited"
+    finally:
+        await client.close()
+        await facilitator.close()
+
+
 async def test_one_token_may_hold_only_a_few_connections(live_server, workshop, monkeypatch):
     monkeypatch.setattr("workshop.live.MAX_CONNECTIONS_PER_TOKEN", 2)  # the server is in-process
     token = workshop["people"]["aino"]["participant_token"]

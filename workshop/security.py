@@ -80,6 +80,11 @@ class RateLimiter:
         bucket.tokens -= 1
         return True
 
+    def refund(self, key: object) -> None:
+        """Give back an action taken with `allow` that did not happen after all."""
+        bucket = self._refilled(key)
+        bucket.tokens = min(self.burst, bucket.tokens + 1)
+
     def exhausted(self, key: object) -> bool:
         """Whether the key's bucket is empty now, without taking an action from it."""
         return self._refilled(key).tokens < 1

@@ -295,13 +295,21 @@ class Talkoot:
         self, principal: Principal, cid: str, change: commands.Change
     ) -> commands.CommandResult:
         """Posting and editing share one per-participant limit: each is a row in the log. A
-        cid sent again (a phone retrying after a lost ack) is answered even past the limit."""
-        if self.note_limit.allow(principal.participant_id):
-            return await self.run(principal, cid, change)
-        repeat = await self.db.write(lambda conn: commands.repeated(conn, principal, cid))
-        if repeat is None:
-            raise TalkootError("rate_limited", "too many notes in a minute; slow down", 429)
-        return repeat
+        cid sent again (a phone retrying after a lost ack) is answered even past the limit,
+        and neither it nor a refused write (posting locked, another's note) uses the limit."""
+        if not self.note_limit.allow(principal.participant_id):
+            repeat = await self.db.write(lambda conn: commands.repeated(conn, principal, cid))
+            if repeat is None:
+                raise TalkootError("rate_limited", "too many notes in a minute; slow down", 429)
+            return repeat
+        try:
+            result = await self.run(principal, cid, change)
+        except TalkootError:
+            self.note_limit.refund(principal.participant_id)
+            raise
+        if result.duplicate:
+            self.note_limit.refund(principal.participant_id)
+        return result
 
     async def delete_note(
         self, principal: Principal, body: dict[str, Any]
