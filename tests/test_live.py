@@ -280,6 +280,23 @@ async def test_origin_is_checked(live_server, workshop):
     await client.close()
 
 
+async def test_with_a_public_address_only_its_origin_may_connect(server_factory):
+    """Otherwise a rebound name matches itself: Host and Origin both say evil.example."""
+    live = server_factory(public_url="https://talkoot.example.fi")
+    created = create_workshop(live.url)
+    token = created["facilitator_token"]
+    client = await connect(live.ws_url, token, origin="https://talkoot.example.fi")
+    await client.close()
+    for origin, host in (
+        ("http://evil.example:8080", "evil.example:8080"),
+        (f"http://127.0.0.1:{live.port}", None),
+    ):
+        headers = {"Host": host} if host else None
+        with pytest.raises(InvalidStatus) as refused:
+            await websockets.connect(live.ws_url, origin=origin, additional_headers=headers)
+        assert refused.value.response.status_code == 403
+
+
 async def test_moderation_hides_a_note_from_participants(live_server, workshop):
     clients = await open_all(live_server, workshop)
     try:

@@ -78,16 +78,16 @@ def command_table(talkoot: Talkoot, review: Review) -> dict[str, Handler]:
 
 
 def origin_allowed(websocket: WebSocket, public_url: str | None) -> bool:
-    """No Origin (a non-browser client) or the server's own origin; nothing else."""
+    """No Origin (a non-browser client) or the server's own origin; nothing else. With a
+    public address set, only that: the Host header is the browser's to name, so a site whose
+    name an attacker points at this server (DNS rebinding) would match it."""
     origin = websocket.headers.get("origin")
     if origin is None:
         return True
+    if public_url:
+        return origin.rstrip("/") == public_url.rstrip("/")
     parts = urlsplit(origin)
-    if parts.scheme not in {"http", "https"}:
-        return False
-    if public_url and origin.rstrip("/") == public_url.rstrip("/"):
-        return True
-    return parts.netloc == websocket.headers.get("host")
+    return parts.scheme in {"http", "https"} and parts.netloc == websocket.headers.get("host")
 
 
 async def live_endpoint(websocket: WebSocket) -> None:
