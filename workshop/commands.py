@@ -309,13 +309,10 @@ def _reload(conn: sqlite3.Connection, workshop_id: str, note_id: int) -> Note:
 
 
 def _note_in_workshop(conn: sqlite3.Connection, workshop_id: str, note_id: int) -> Note:
-    row = conn.execute(
-        f"select {NOTE_COLUMNS} from {NOTE_FROM} where n.id = ? and n.workshop_id = ?",
-        [note_id, workshop_id],
-    ).fetchone()
-    if row is None:
+    note = _load_note(conn, workshop_id, note_id)
+    if note is None:
         raise not_found("note")
-    return Note.from_row(row)
+    return note
 
 
 def _own_note(conn: sqlite3.Connection, principal: Principal, note_id: int) -> Note:

@@ -18,7 +18,7 @@ from workshop import i18n, store
 from workshop import series_store as series_db
 from workshop import validation as check
 from workshop.errors import forbidden, invalid, unauthorized
-from workshop.models import Note, Principal
+from workshop.models import Note
 from workshop.reports import tables
 from workshop.reports.model import NoteLine, PromptSection, ThemeLine, WorkshopSummary
 from workshop.security import hash_token, new_token, new_workshop_id
@@ -116,11 +116,9 @@ class Series:
         notes: list[Note] = []
         workshop_of_note: dict[int, str] = {}
         for workshop in workshops:
-            facilitator = Principal(workshop.id, "facilitator")
-            for note in await store.notes(db, workshop.id, facilitator):
-                if not note.hidden:
-                    notes.append(note)
-                    workshop_of_note[note.id] = workshop.id
+            for note in await store.visible_notes(db, workshop.id):
+                notes.append(note)
+                workshop_of_note[note.id] = workshop.id
         drafts = await self.talkoot.theming.cluster(0, notes, k)
         text_of = {note.id: note.text for note in notes}
         themes = [

@@ -115,6 +115,17 @@ async def notes(db: Database, workshop_id: str, viewer: Principal) -> list[Note]
     return [Note.from_row(row) for row in rows]
 
 
+async def visible_notes(db: Database, workshop_id: str) -> list[Note]:
+    """Every note the facilitator has not hidden, oldest first: what summaries and series
+    compare."""
+    rows = await db.execute(
+        f"select {NOTE_COLUMNS} from {NOTE_FROM} where n.workshop_id = ? and n.hidden = 0"
+        " order by n.id",
+        [workshop_id],
+    )
+    return [Note.from_row(row) for row in rows]
+
+
 async def events_since(
     db: Database, workshop_id: str, since: int, viewer: Principal
 ) -> list[Event]:

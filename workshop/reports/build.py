@@ -8,7 +8,7 @@ from typing import Any
 from workshop import store
 from workshop.db import Database
 from workshop.errors import not_found
-from workshop.models import Note, Principal
+from workshop.models import Note
 from workshop.reports.model import ActionLine, NoteLine, PromptSection, ThemeLine, WorkshopSummary
 
 REPRESENTATIVES = 3
@@ -19,11 +19,7 @@ async def build_summary(db: Database, workshop_id: str) -> WorkshopSummary:
     if workshop is None:
         raise not_found("workshop")
     group_names = {g.id: g.name for g in await store.groups(db, workshop_id)}
-    notes = [
-        n
-        for n in await store.notes(db, workshop_id, Principal(workshop_id, "facilitator"))
-        if not n.hidden
-    ]
+    notes = await store.visible_notes(db, workshop_id)
     themes = await store.themes(db, workshop_id)
     theme_of = {note_id: t for t in themes for note_id in t["note_ids"]}
     lines = [_note_line(n, group_names, theme_of.get(n.id)) for n in notes]
