@@ -252,6 +252,21 @@ def test_notes_over_http(live_server):
     assert only_controls.json()["error"]["code"] == "empty"
 
 
+def test_a_dashboard_opens_only_with_its_own_facilitators_link(live_server):
+    created = create_workshop(live_server.url, title="Salainen suunnitelma")
+    other = create_workshop(live_server.url)
+    person = join(live_server.url, created["code"])
+    with live_server.http() as http:
+        assert (
+            http.get(f"/d/{created['id']}?token={created['facilitator_token']}").status_code == 200
+        )
+        for token in ("", "forged", person["participant_token"], other["facilitator_token"]):
+            refused = http.get(f"/d/{created['id']}?token={token}&lang=en")
+            assert refused.status_code == 403
+            assert "This link does not open this page." in refused.text
+            assert "Salainen suunnitelma" not in refused.text
+
+
 def test_delete_removes_everything(live_server):
     created = create_workshop(live_server.url)
     person = join(live_server.url, created["code"])

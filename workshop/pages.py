@@ -18,7 +18,7 @@ from workshop import i18n, store
 from workshop.errors import TalkootError, not_found
 from workshop.models import LANGUAGES
 from workshop.prompt_templates import TEMPLATES
-from workshop.security import hash_token, normalise_code
+from workshop.security import normalise_code
 from workshop.views import base_url, client_ip, talkoot_of
 
 
@@ -145,20 +145,16 @@ async def board_page(request: Request) -> Response:
 
 async def dashboard_page(request: Request) -> Response:
     talkoot = talkoot_of(request)
-    workshop_id = request.path_params["workshop_id"]
     token = request.query_params.get("token", "")
-    principal = await store.principal_for_token_hash(talkoot.db, hash_token(token))
-    if principal is None or not principal.is_facilitator or principal.workshop_id != workshop_id:
-        raise TalkootError("forbidden", "This dashboard link is not valid.", 403)
-    workshop = await talkoot.workshop(workshop_id)
+    workshop = await talkoot.dashboard_workshop(request.path_params["workshop_id"], token)
     root = base_url(request)
     context = {
         "workshop": workshop,
         "token": token,
         "join_url": f"{root}/j/{workshop.code}",
         "dashboard_url": f"{root}/d/{workshop.id}?token={token}",
-        "prompts": await store.prompts(talkoot.db, workshop_id),
-        "groups": await store.groups(talkoot.db, workshop_id),
+        "prompts": await store.prompts(talkoot.db, workshop.id),
+        "groups": await store.groups(talkoot.db, workshop.id),
     }
     return render(request, "dashboard.html", context, 200, workshop.language)
 

@@ -85,6 +85,15 @@ class Talkoot:
         if facilitator and not principal.is_facilitator:
             raise forbidden("only the facilitator may do that")
 
+    async def dashboard_workshop(self, workshop_id: str, token: str | None) -> Workshop:
+        """The workshop a dashboard link opens; any link that is not its facilitator's is
+        refused alike, without telling an unknown token from another workshop's."""
+        try:
+            self.authorize(await self.authenticate(token), workshop_id, facilitator=True)
+        except TalkootError:
+            raise TalkootError("forbidden", "This dashboard link is not valid.", 403) from None
+        return await self.workshop(workshop_id)
+
     def check_organiser(self, token: str | None) -> None:
         key = self.settings.organiser_key
         if key is not None and (token is None or not same_secret(token, key)):
