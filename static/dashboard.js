@@ -13,6 +13,8 @@ const written = $("dashboard").dataset.language; // notes and themes are in the 
 
 const state = { phase: null, locked: false, shared: false, timer: { ends_at: null }, notes: new Map(), ended: false };
 const items = new Map();
+// Removing a hidden note's author is pressed twice; the authors removed from this page lose the button.
+const removal = { confirming: null, removed: new Set() };
 let renderQueued = false;
 
 function showError(message) {
@@ -123,11 +125,21 @@ function scheduleRender() {
   requestAnimationFrame(() => { renderQueued = false; renderNotes(); });
 }
 
+function removeAuthor(note) {
+  if (!confirmedTwice(removal, note.id, scheduleRender)) return;
+  live.send("participant.remove", { participant_id: note.participant_id });
+  removal.removed.add(note.participant_id);
+  say(t("author_removed"));
+  scheduleRender();
+}
+
 function noteItem(note) {
-  const signature = JSON.stringify([note.text, note.author, note.hidden]);
+  const removable = note.hidden && note.participant_id && !removal.removed.has(note.participant_id);
+  const confirming = removal.confirming === note.id;
+  const signature = JSON.stringify([note.text, note.author, note.hidden, removable, confirming]);
   let item = items.get(note.id);
   if (item && item.dataset.signature === signature) return item;
-  const hadFocus = item && item.contains(document.activeElement);
+  const focused = item && item.contains(document.activeElement) ? document.activeElement.dataset.key : null;
   if (!item) {
     item = el("li", { "data-note-id": note.id });
     items.set(note.id, item);
@@ -138,11 +150,18 @@ function noteItem(note) {
   const meta = el("p", { class: "note-meta" }, el("span", { class: "author" }, note.author || t("anonymous")));
   if (note.hidden) meta.append(" ", el("span", { class: "badge hidden-badge" }, t("hidden")));
   const toggle = el("button", {
-    type: "button", class: "small secondary", "aria-describedby": textId,
+    type: "button", class: "small secondary", "aria-describedby": textId, "data-key": "hide",
     onclick: () => live.send("note.hide", { note_id: note.id, hidden: !note.hidden }),
   }, note.hidden ? t("unhide") : t("hide"));
-  item.replaceChildren(el("p", { class: "note-text", id: textId, lang: written }, note.text), meta, el("div", { class: "note-actions" }, toggle));
-  if (hadFocus) toggle.focus();
+  const actions = el("div", { class: "note-actions" }, toggle);
+  if (removable) {
+    actions.append(el("button", {
+      type: "button", class: `small ${confirming ? "danger" : "secondary"}`, "aria-describedby": textId,
+      "data-key": "remove", onclick: () => removeAuthor(note),
+    }, confirming ? t("remove_author_confirm") : t("remove_author")));
+  }
+  item.replaceChildren(el("p", { class: "note-text", id: textId, lang: written }, note.text), meta, actions);
+  if (focused !== null) (actions.querySelector(`[data-key="${focused}"]`) || toggle).focus();
   return item;
 }
 

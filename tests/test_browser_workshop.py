@@ -466,6 +466,34 @@ class FlakySocket:
         ws.on_message(lambda message: server.send(message))
 
 
+def test_a_removed_participant_loses_their_notes_and_their_link(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """A disruptive participant is stopped in one step from any of their hidden notes."""
+    url = live_server.url
+    workshop = create_workshop(url, title="Siivous", language="en", prompts=["Ideas?"], groups=1)
+    troll = board_for(new_context(**PHONE), url, join(url, workshop["code"], name="Troll"))
+    for text in ("spam one", "spam two"):
+        post(troll, "Ideas?", text)
+    dash = open_page(new_context(), workshop["dashboard_url"] + "&lang=en")
+    first = dash.locator("li.note").filter(has_text="spam one")
+    expect(first.get_by_role("button", name="Remove the author")).to_have_count(0)  # not shown
+    first.get_by_role("button", name="Hide").click()
+    first.get_by_role("button", name="Remove the author").click()
+    again = first.get_by_role("button", name=re.compile("^Press again: hide all their notes"))
+    expect(again).to_be_focused()
+    again.click()
+    second = dash.locator("li.note").filter(has_text="spam two")
+    expect(second).to_have_class(re.compile(r"\bis-hidden\b"))
+    expect(dash.get_by_role("button", name="Remove the author")).to_have_count(0)
+    expect(troll.get_by_role("alert")).to_contain_text(
+        "Your access to this workshop is no longer valid."
+    )
+    expect(troll.get_by_role("link", name="Join again")).to_have_attribute(
+        "href", f"/j/{workshop['code']}"
+    )
+
+
 def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
     live_server: LiveServer, new_context: NewContext
 ) -> None:

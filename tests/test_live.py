@@ -324,6 +324,67 @@ async def test_moderation_hides_a_note_from_participants(live_server, workshop):
         await close_all(clients)
 
 
+async def test_removing_a_participant_hides_their_notes_and_closes_their_link(
+    live_server, workshop
+):
+    clients = await open_all(live_server, workshop)
+    aino = workshop["people"]["aino"]
+    try:
+        posted = [
+            await clients["aino"].command("note.add", prompt_id=workshop["prompt"], text=text)
+            for text in ("roskaa", "lisää roskaa")
+        ]
+        kept = await clients["bertil"].command(
+            "note.add", prompt_id=workshop["prompt"], text="hyvä"
+        )
+        refused = await clients["bertil"].command(
+            "participant.remove", participant_id=aino["participant_id"]
+        )
+        assert refused["code"] == "forbidden"
+        removed = await clients["facilitator"].command(
+            "participant.remove", participant_id=aino["participant_id"]
+        )
+        assert removed["type"] == "ack"
+        hidden = [await clients["bertil"].receive_until("note.hidden") for _ in posted]
+        assert sorted(m["note_id"] for m in hidden) == sorted(p["note"]["id"] for p in posted)
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                await clients["aino"].receive()
+        assert closed.value.rcvd.code == 1008  # the board offers to join again
+        notes_url = f"{live_server.url}/api/workshops/{workshop['id']}/notes"
+        refused = httpx.post(
+            notes_url,
+            json={"prompt_id": workshop["prompt"], "text": "vielä", "cid": "after"},
+            headers={"Authorization": f"Bearer {aino['participant_token']}"},
+        )
+        assert refused.status_code == 401
+        listed = httpx.get(
+            notes_url, headers={"Authorization": f"Bearer {workshop['facilitator_token']}"}
+        ).json()["notes"]
+        assert {n["text"]: n["hidden"] for n in listed} == {
+            "roskaa": True,
+            "lisää roskaa": True,
+            kept["note"]["text"]: False,
+        }
+        async with asyncio.timeout(5):  # Bertil alone has joined Lohja now
+            joined = 2
+            while joined != 1:
+                presence = await clients["facilitator"].receive_until("presence")
+                joined = {g["id"]: g["joined"] for g in presence["groups"]}[aino["group_id"]]
+        again = await clients["facilitator"].command(
+            "participant.remove", participant_id=aino["participant_id"]
+        )
+        assert again["type"] == "ack"  # a second screen asking too changes nothing more
+        other = create_workshop(live_server.url)
+        stranger = join(live_server.url, other["code"])
+        foreign = await clients["facilitator"].command(
+            "participant.remove", participant_id=stranger["participant_id"]
+        )
+        assert foreign["code"] == "not_found"
+    finally:
+        await close_all(clients)
+
+
 async def test_a_note_hidden_again_is_not_replayed_with_its_text(live_server, workshop):
     aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
     posted = await aino.command("note.add", prompt_id=workshop["prompt"], text="asiaton taas")

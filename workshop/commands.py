@@ -154,6 +154,29 @@ def hide_note(principal: Principal, note_id: int, hidden: bool) -> Change:
     return change
 
 
+def remove_participant(
+    principal: Principal, participant_id: int, hide_note: Callable[[int], Change]
+) -> Change:
+    """Close a participant's token and hide each of their notes with `hide_note`. Removing
+    one already removed changes nothing more (two screens may both ask)."""
+
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        found = conn.execute(
+            "select 1 from participants where id = ? and workshop_id = ?",
+            [participant_id, principal.workshop_id],
+        ).fetchone()
+        if found is None:
+            raise not_found("participant")
+        conn.execute("update participants set removed = 1 where id = ?", [participant_id])
+        shown = conn.execute(
+            "select id from notes where participant_id = ? and hidden = 0 order by id",
+            [participant_id],
+        ).fetchall()
+        return [event for (note_id,) in shown for event in hide_note(note_id)(conn)]
+
+    return change
+
+
 def _note_event(
     conn: sqlite3.Connection, workshop_id: str, kind: str, note: Note, **extra: Any
 ) -> ev.Event:

@@ -17,6 +17,7 @@ from workshop.models import Principal
 
 CLOSE_TRY_AGAIN_LATER = 1013  # a slow client, or one connection too many
 CLOSE_GONE = 4404  # the workshop was deleted
+CLOSE_REMOVED = 1008  # the facilitator removed this participant (the board offers to join again)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,12 @@ class Hub:
         return Counter(
             {group: len({s.viewer.actor for s in subs}) for group, subs in room.groups.items()}
         )
+
+    def close_actor(self, workshop_id: str, actor: str, reason: str) -> None:
+        """Close every connection of one participant (or the facilitator) of a workshop."""
+        room = self._rooms.get(workshop_id)
+        for subscription in [s for s in room.everyone() if s.viewer.actor == actor] if room else ():
+            subscription.close(Close(CLOSE_REMOVED, reason))
 
     def close_workshop(self, workshop_id: str) -> None:
         room = self._rooms.pop(workshop_id, None)

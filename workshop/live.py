@@ -57,6 +57,7 @@ def command_table(talkoot: Talkoot, review: Review) -> dict[str, Handler]:
         "note.edit": talkoot.edit_note,
         "note.delete": talkoot.delete_note,
         "note.hide": talkoot.hide_note,
+        "participant.remove": talkoot.remove_participant,
         "phase.set": talkoot.set_phase,
         "timer.set": talkoot.set_timer,
         "posting.set": talkoot.set_locked,

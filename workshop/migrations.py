@@ -188,6 +188,11 @@ MIGRATIONS: list[str] = [
     -- readable by sharing.
     update workshops set shared = 1 where summary_published = 1;
     """,
+    """
+    -- A participant the facilitator removed: their token opens nothing any more, and they no
+    -- longer count as having joined. Their notes stay, hidden.
+    alter table participants add column removed integer not null default 0;
+    """,
 ]
 
 

@@ -340,6 +340,26 @@ class Talkoot:
             change = theme_commands.leaving_its_theme(principal, note_id, change)
         return await self.run(principal, cid, change)
 
+    async def remove_participant(
+        self, principal: Principal, body: dict[str, Any]
+    ) -> commands.CommandResult:
+        """Stop a disruptive participant in one step: every note of theirs hidden, their link
+        closed. They may join again with the code, as anyone may; posting can be locked."""
+        facilitator_only(principal)
+        cid = check.cid(body.get("cid"))
+        participant_id = check.positive_id(body.get("participant_id"), "participant_id")
+
+        def hiding(note_id: int) -> commands.Change:
+            hide = commands.hide_note(principal, note_id, True)
+            return theme_commands.leaving_its_theme(principal, note_id, hide)
+
+        change = commands.remove_participant(principal, participant_id, hiding)
+        result = await self.run(principal, cid, change)
+        removed = Principal(principal.workshop_id, "participant", participant_id).actor
+        self.hub.close_actor(principal.workshop_id, removed, "removed by the facilitator")
+        self.schedule_presence(principal.workshop_id)
+        return result
+
     # ---- steering (facilitator) ----------------------------------------------------------
 
     async def set_phase(self, principal: Principal, body: dict[str, Any]) -> commands.CommandResult:

@@ -44,7 +44,8 @@ async def principal_for_token_hash(db: Database, token_hash: str) -> Principal |
         return Principal(workshop_id=row["id"], role="facilitator")
     row = (
         await db.execute(
-            "select id, workshop_id, group_id, name from participants where token_hash = ?",
+            "select id, workshop_id, group_id, name from participants"
+            " where token_hash = ? and removed = 0",
             [token_hash],
         )
     ).first()
@@ -86,7 +87,8 @@ async def groups(db: Database, workshop_id: str) -> list[Group]:
 
 async def joined_per_group(db: Database, workshop_id: str) -> dict[int, int]:
     rows = await db.execute(
-        "select group_id, count(*) as n from participants where workshop_id = ? group by group_id",
+        "select group_id, count(*) as n from participants where workshop_id = ? and removed = 0"
+        " group by group_id",
         [workshop_id],
     )
     return {row["group_id"]: row["n"] for row in rows}
@@ -97,7 +99,7 @@ async def participant_count(db: Database, workshop_ids: list[str]) -> int:
     if not workshop_ids:
         return 0
     marks = ", ".join("?" * len(workshop_ids))
-    sql = f"select count(*) as n from participants where workshop_id in ({marks})"
+    sql = f"select count(*) as n from participants where workshop_id in ({marks}) and removed = 0"
     first = (await db.execute(sql, workshop_ids)).first()
     return int(first["n"]) if first else 0
 
