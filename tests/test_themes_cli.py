@@ -11,8 +11,8 @@ import sys
 import pytest
 
 import analysis.embed as embed
-from workshop import cli, themes_command
-from workshop.themes_command import InputError, read_notes
+from workshop import cli, cli_themes
+from workshop.cli_themes import InputError, read_notes
 
 NOTES = [
     "Lisää kieliopetusta",
@@ -241,7 +241,7 @@ def test_column_flag_picks_another_column(tmp_path):
 
 
 def test_oversized_file_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(themes_command, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(cli_themes, "MAX_FILE_BYTES", 100)
     with pytest.raises(InputError, match="larger than"):
         read_notes(_csv(tmp_path, "text\n" + "muistiinpano\n" * 20), None)
 

@@ -46,9 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_options(demo)
     demo.add_argument("--language", choices=LANGUAGES, default="fi")
     demo.set_defaults(func=run_demo)
-    from workshop import themes_command
+    from workshop import cli_themes
 
-    themes_command.add_parser(commands)
+    cli_themes.add_parser(commands)
     return parser
 
 
