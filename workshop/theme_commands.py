@@ -10,9 +10,7 @@ groups for a workshop-wide theme), like the notes they were made from.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +20,8 @@ from workshop.commands import Change, append_event
 from workshop.errors import invalid, not_found
 from workshop.models import Principal
 from workshop.store import UNTOUCHED_THEME, now_iso
-
-# Words as keywords hold them: with hyphens ("digitaidot-kurssit") and apostrophes
-# ("children's"). Matched by exact form, not by stem: a moderated word must not stay because
-# another form of it does; the price is a label word that goes while an inflection remains.
-_WORD = re.compile(r"[\w'’-]+")
-LABEL_FROM_NOTE_CHARACTERS = 60
+from workshop.theme_words import words_still_present
+from workshop.vote_commands import votes_event
 
 
 @dataclass(frozen=True)
@@ -338,26 +332,13 @@ def _keep_words_still_present(conn: sqlite3.Connection, theme: sqlite3.Row) -> N
             [theme_id],
         )
     ]
-    present = {word for text in texts for word in _WORD.findall(_folded(text))}
-    keywords = [k for k in json.loads(theme["keywords"]) if _folded(k) in present]
-    label = theme["label"]
-    if not theme["edited"]:
-        kept = [word for word in label.split(", ") if _folded(word) in present]
-        label = ", ".join(kept or keywords[:1]) or _first_words(texts) or "–"
+    label, keywords = words_still_present(
+        theme["label"], json.loads(theme["keywords"]), texts, bool(theme["edited"])
+    )
     conn.execute(
         "update themes set label = ?, keywords = ? where id = ?",
         [label, json.dumps(keywords), theme_id],
     )
-
-
-def _folded(text: str) -> str:
-    """Composed (NFC) and case-folded, so "Työ" typed as o + combining diaeresis matches."""
-    return unicodedata.normalize("NFC", text).casefold()
-
-
-def _first_words(texts: list[str]) -> str:
-    """A stand-in label from the theme's first note, when none of its keywords is left."""
-    return " ".join(texts[0].split()[:3])[:LABEL_FROM_NOTE_CHARACTERS] if texts else ""
 
 
 # ---- helpers ------------------------------------------------------------------------
@@ -393,15 +374,3 @@ def _removed(
         # A merge: clients move the theme's actions (and a participant their dots) along.
         data["into_id"] = into_id
     return append_event(conn, principal.workshop_id, ev.THEME_REMOVED, data, group_id)
-
-
-def votes_event(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> ev.Event:
-    """The live total of one theme, for facilitator screens only."""
-    total = conn.execute("select count(*) from votes where theme_id = ?", [theme_id]).fetchone()[0]
-    return append_event(
-        conn,
-        principal.workshop_id,
-        ev.VOTES_CHANGED,
-        {"theme_id": theme_id, "votes": total},
-        facilitator_only=True,
-    )

@@ -13,7 +13,18 @@ from workshop.commands import Change, append_event, set_workshop_setting
 from workshop.errors import TalkootError, forbidden, not_found
 from workshop.models import Principal
 from workshop.store import ACTION_FIELDS, now_iso
-from workshop.theme_commands import votes_event
+
+
+def votes_event(conn: sqlite3.Connection, principal: Principal, theme_id: int) -> ev.Event:
+    """The live total of one theme, for facilitator screens only."""
+    total = conn.execute("select count(*) from votes where theme_id = ?", [theme_id]).fetchone()[0]
+    return append_event(
+        conn,
+        principal.workshop_id,
+        ev.VOTES_CHANGED,
+        {"theme_id": theme_id, "votes": total},
+        facilitator_only=True,
+    )
 
 
 def set_dots(principal: Principal, dots: int) -> Change:
