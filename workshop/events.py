@@ -1,5 +1,8 @@
 """Every wire message of the realtime protocol, and who may see each event.
 
+Logged events (below) are replayed from the log; the other messages (welcome, snapshots,
+presence, analysis progress, pong, acks, errors) are built by the functions at the end.
+
 Stored events carry the group they belong to (None = the whole workshop) and
 whether the workshop's results were shared when they happened. A participant
 sees workshop-wide events, their own group's, and other groups' only when shared:
@@ -8,6 +11,7 @@ live, when the event happens; on replay, now (store.events_since).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +88,52 @@ class Event:
             if self.type == NOTE_HIDDEN and (data.get("hidden") or note["hidden"]):
                 data = {key: value for key, value in data.items() if key != "note"}
         return dumps({"type": self.type, "seq": self.seq, **data})
+
+
+# ---- messages that are not in the log ------------------------------------------------------
+
+
+def welcome(
+    principal: Principal, state: dict[str, Any], votes: dict[str, int], vote_prompts: dict[str, int]
+) -> str:
+    """The first message of a connection: who the client is, the workshop now, its dots."""
+    state = dict(state)
+    return dumps(
+        {
+            "type": "welcome",
+            "seq": state.pop("last_seq"),
+            "role": principal.role,
+            "participant_id": principal.participant_id,
+            "group_id": principal.group_id,
+            "name": principal.name,
+            "server_time": int(time.time() * 1000),
+            "workshop": state,
+            "votes": votes,
+            "vote_prompts": vote_prompts,
+        }
+    )
+
+
+def notes_snapshot(notes: list[dict[str, Any]]) -> str:
+    return dumps({"type": "notes.snapshot", "notes": notes})
+
+
+def themes_snapshot(themes: list[dict[str, Any]], actions: list[dict[str, Any]]) -> str:
+    return dumps({"type": "themes.snapshot", "themes": themes, "actions": actions})
+
+
+def presence(groups: list[dict[str, int]]) -> str:
+    """Per group: participants joined and online now (facilitator screens only)."""
+    return dumps({"type": "presence", "groups": groups})
+
+
+def themes_progress(prompt_id: int | None, stage: str, notes: int) -> str:
+    return dumps(
+        {"type": "themes.progress", "prompt_id": prompt_id, "stage": stage, "notes": notes}
+    )
+
+
+PONG = dumps({"type": "pong"})
 
 
 def ack(cid: str, seq: int, **extra: Any) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -197,29 +196,14 @@ class LiveConnection:
         state = await talkoot.state(principal)
         replay = await store.events_since(talkoot.db, principal.workshop_id, since, principal)
         votes, vote_prompts = await talkoot.votes_for(principal)
-        await self._send(
-            ev.dumps(
-                {
-                    "type": "welcome",
-                    "seq": state.pop("last_seq"),
-                    "role": principal.role,
-                    "participant_id": principal.participant_id,
-                    "group_id": principal.group_id,
-                    "name": principal.name,
-                    "server_time": int(time.time() * 1000),
-                    "workshop": state,
-                    "votes": votes,
-                    "vote_prompts": vote_prompts,
-                }
-            )
-        )
+        await self._send(ev.welcome(principal, state, votes, vote_prompts))
         for event in replay:
             await self._send_event(event)
         if state["shared"]:
             # Notes other groups posted before sharing began are in no replayable event.
             await self._send_shared_results()
         if principal.is_facilitator:
-            await self._send(ev.dumps(await talkoot.presence(principal.workshop_id)))
+            await self._send(await talkoot.presence(principal.workshop_id))
 
     async def _receive_loop(self) -> None:
         while True:
@@ -244,7 +228,7 @@ class LiveConnection:
     async def _dispatch(self, message: dict[str, Any], cid: str | None) -> None:
         kind = message.get("type")
         if kind == "ping":
-            await self._send(ev.dumps({"type": "pong"}))
+            await self._send(ev.PONG)
             return
         if kind == "hello":
             raise TalkootError("already_greeted", "this connection has already said hello")
@@ -287,14 +271,10 @@ class LiveConnection:
         if not await store.is_shared(db, workshop_id):  # unshared again since: nothing to send
             return
         notes = await store.notes(db, workshop_id, self.principal)
-        await self._send(
-            ev.dumps({"type": "notes.snapshot", "notes": [n.to_dict() for n in notes]})
-        )
+        await self._send(ev.notes_snapshot([n.to_dict() for n in notes]))
         themes = [store.shown_theme(t) for t in await store.themes(db, workshop_id)]
         actions = await store.actions(db, workshop_id)
-        await self._send(
-            ev.dumps({"type": "themes.snapshot", "themes": themes, "actions": actions})
-        )
+        await self._send(ev.themes_snapshot(themes, actions))
 
     async def _send(self, text: str) -> None:
         """No lock: an ASGI send writes its whole frame at once, so the receive loop's

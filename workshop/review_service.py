@@ -67,13 +67,8 @@ class Review:
         return result
 
     def _progress(self, workshop_id: str, prompt_id: int | None, stage: str, notes: int) -> None:
-        message = {
-            "type": "themes.progress",
-            "prompt_id": prompt_id,
-            "stage": stage,
-            "notes": notes,
-        }
-        self.talkoot.hub.send_to_facilitators(workshop_id, ev.dumps(message))
+        message = ev.themes_progress(prompt_id, stage, notes)
+        self.talkoot.hub.send_to_facilitators(workshop_id, message)
 
     @staticmethod
     def _theme_count(raw: Any) -> int | None:

@@ -246,17 +246,17 @@ class Talkoot:
         votes = {str(theme_id): n for theme_id, _, n in own}
         return votes, {str(theme_id): prompt_id for theme_id, prompt_id, _ in own}
 
-    async def presence(self, workshop_id: str) -> dict[str, Any]:
+    async def presence(self, workshop_id: str) -> str:
+        """The presence message: who has joined each group and who is online now."""
         joined = await store.joined_per_group(self.db, workshop_id)
         online = self.hub.online_per_group(workshop_id)
         groups = await store.groups(self.db, workshop_id)
-        return {
-            "type": "presence",
-            "groups": [
+        return ev.presence(
+            [
                 {"id": g.id, "joined": joined.get(g.id, 0), "online": online.get(g.id, 0)}
                 for g in groups
-            ],
-        }
+            ]
+        )
 
     def schedule_presence(self, workshop_id: str) -> None:
         """Tell facilitator screens the live head count soon, once per burst of changes."""
@@ -267,7 +267,7 @@ class Talkoot:
     async def _send_presence_later(self, workshop_id: str) -> None:
         try:
             await asyncio.sleep(PRESENCE_INTERVAL_SECONDS)
-            message = ev.dumps(await self.presence(workshop_id))
+            message = await self.presence(workshop_id)
             self.hub.send_to_facilitators(workshop_id, message)
         finally:
             del self._presence_pending[workshop_id]
