@@ -526,13 +526,14 @@ def test_control_characters_and_emoji_do_not_break_any_format(caplog) -> None:
 
 def test_pdf_shows_something_for_every_character_its_font_lacks() -> None:
     """fpdf2 left out emoji and CJK silently: a note of only "👍" was an empty bullet."""
-    theme = ThemeLine(1, "Tunteet", [], 1, 0, [], ["👍", "Hieno 🚀 idea 🇫🇮", "中文"])
+    theme = ThemeLine(1, "Tun\tteet", [], 1, 0, [], ["👍", "Hieno 🚀 idea 🇫🇮", "中文\nrivi"])
     summary = replace(make_summary(), prompts=[PromptSection(1, "Kysymys", [theme], [])])
     reader = PdfReader(io.BytesIO(render(summary, "pdf").content))
     text = "".join(page.extract_text() for page in reader.pages)
     assert "[thumbs up sign]" in text
     assert "Hieno [rocket] idea FI" in text
     assert "\u25a1\u25a1" in text
+    assert text.count("\u25a1") == 2  # line breaks and tabs are no missing glyphs
 
 
 def test_a_due_date_that_is_no_date_is_shown_as_it_is_not_as_today() -> None:

@@ -74,7 +74,9 @@ class _Report(FPDF):
             drawable = frozenset(map(chr, self.current_font.cmap))
             self._drawable[self.font_style] = drawable
         if drawable is not None and not drawable.issuperset(text):
-            text = "".join(char if char in drawable else _stand_in(char) for char in text)
+            text = "".join(
+                char if char in drawable or char.isspace() else _stand_in(char) for char in text
+            )
         return super().normalize_text(text)
 
     def footer(self) -> None:
