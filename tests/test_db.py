@@ -8,9 +8,11 @@ import sqlite3
 
 import pytest
 
-from workshop import store
+from workshop import commands, store
 from workshop.db import Database
+from workshop.errors import TalkootError
 from workshop.migrations import MIGRATIONS, migrate
+from workshop.models import Principal
 
 
 async def test_migrations_run_once_and_record_the_version(tmp_path):
@@ -195,3 +197,38 @@ async def test_a_failing_commit_fails_its_whole_batch_and_the_writer_goes_on(tmp
 
         await db.write(lambda c: c.execute("insert into parent values (2)"))
         assert [r["id"] for r in await db.execute("select id from parent")] == [2]
+
+
+async def test_a_removed_participants_command_is_refused_though_it_began_before(tmp_path):
+    """The token was checked when the request or connection began; a command still in flight
+    when the facilitator removes its author must not slip in."""
+    async with Database(tmp_path / "removed.db") as db:
+        _, prompts, groups = await db.write(
+            lambda conn: store.insert_workshop(
+                conn,
+                workshop_id="w",
+                new_code=lambda: "ABC234",
+                title="Paja",
+                language="fi",
+                token_hash="facilitator",
+                prompt_texts=["Ideat?"],
+                group_names=["Lohja"],
+                group_choice=False,
+            )
+        )
+        pid, gid = await db.write(
+            lambda conn: store.insert_participant(conn, "w", None, "Troll", "troll")
+        )
+        troll = await store.principal_for_token_hash(db, "troll")  # read before the removal
+        assert troll is not None
+        facilitator = Principal("w", "facilitator")
+        hide = lambda note_id: commands.hide_note(facilitator, note_id, True)  # noqa: E731
+        remove = commands.remove_participant(facilitator, pid, hide)
+        await db.write(lambda conn: commands.run_command(conn, facilitator, "r1", remove))
+        late = commands.add_note(troll, prompts[0].id, "vielä yksi")
+        with pytest.raises(TalkootError) as refused:
+            await db.write(lambda conn: commands.run_command(conn, troll, "n1", late))
+        assert refused.value.code == "unauthorized"
+        assert (await db.execute("select count(*) from notes")).first()[0] == 0
+        assert await store.principal_for_token_hash(db, "troll") is None
+        assert gid == groups[0].id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 
 import httpx
 import pytest
@@ -12,6 +13,8 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.helpers import LiveClient, connect, create_workshop, join, new_cid, replay_for
+from workshop.models import Principal
+from workshop.service import Talkoot
 
 
 @pytest.fixture
@@ -282,7 +285,7 @@ async def test_origin_is_checked(live_server, workshop):
 
 async def test_with_a_public_address_only_its_origin_may_connect(server_factory):
     """Otherwise a rebound name matches itself: Host and Origin both say evil.example."""
-    live = server_factory(public_url="https://talkoot.example.fi")
+    live = server_factory(public_url="https://Talkoot.example.fi:443/")  # as a person typed it
     created = create_workshop(live.url)
     token = created["facilitator_token"]
     client = await connect(live.ws_url, token, origin="https://talkoot.example.fi")
@@ -381,8 +384,59 @@ async def test_removing_a_participant_hides_their_notes_and_closes_their_link(
             "participant.remove", participant_id=stranger["participant_id"]
         )
         assert foreign["code"] == "not_found"
+        newcomer = join(live_server.url, workshop["code"])  # the removed count for no group
+        assert newcomer["group_id"] == aino["group_id"]
     finally:
         await close_all(clients)
+
+
+async def test_a_participant_removed_while_saying_hello_is_closed_not_welcomed(
+    server_factory, monkeypatch
+):
+    """The token is read before the connection subscribes; a removal in between must not
+    leave a subscribed connection that close_actor never saw."""
+    live = server_factory()
+    created = create_workshop(live.url)
+    person = join(live.url, created["code"])
+    stale = Principal(created["id"], "participant", person["participant_id"], person["group_id"])
+    facilitator = await connect(live.ws_url, created["facilitator_token"])
+    removed = await facilitator.command("participant.remove", participant_id=stale.participant_id)
+    assert removed["type"] == "ack"
+    await facilitator.close()
+
+    async def read_before_the_removal(self, token):
+        return stale
+
+    monkeypatch.setattr(Talkoot, "authenticate", read_before_the_removal)
+    async with websockets.connect(live.ws_url) as ws:
+        await ws.send(json.dumps({"type": "hello", "token": person["participant_token"]}))
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                assert json.loads(await ws.recv())["type"] != "welcome"
+        assert closed.value.rcvd.code == 1008
+
+
+async def test_removing_a_participant_mid_flood_logs_no_server_error(server_factory, caplog):
+    """Acks still due when the removal closed the connection used to end in a traceback."""
+    live = server_factory()
+    created = create_workshop(live.url)
+    person = join(live.url, created["code"])
+    facilitator = await connect(live.ws_url, created["facilitator_token"])
+    troll = await connect(live.ws_url, person["participant_token"])
+    prompt = created["prompts"][0]["id"]
+    with caplog.at_level(logging.ERROR):
+        for i in range(40):
+            await troll.send(
+                {"type": "note.add", "cid": f"spam{i}", "prompt_id": prompt, "text": f"spam {i}"}
+            )
+        await troll.receive_until("ack")
+        await facilitator.command("participant.remove", participant_id=person["participant_id"])
+        with pytest.raises(ConnectionClosed):
+            while True:
+                await troll.receive()
+        await asyncio.sleep(0.5)  # the server finishes with the connection
+    await facilitator.close()
+    assert not [r for r in caplog.records if "live connection failed" in r.getMessage()]
 
 
 async def test_a_note_hidden_again_is_not_replayed_with_its_text(live_server, workshop):

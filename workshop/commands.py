@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workshop import events as ev
-from workshop.errors import TalkootError, forbidden, not_found
+from workshop.errors import TalkootError, forbidden, not_found, unauthorized
 from workshop.models import Note, Principal
 from workshop.store import NOTE_COLUMNS, NOTE_FROM, SQL_NOW, now_iso
 
@@ -38,6 +38,8 @@ def run_command(
 ) -> CommandResult:
     """Apply change once per (principal, cid); a repeat returns the stored answer."""
     workshop_id = principal.workshop_id
+    if not principal.is_facilitator:
+        _require_present(conn, principal)
     if (repeat := repeated(conn, principal, cid)) is not None:
         return repeat
     events = change(conn)
@@ -48,6 +50,16 @@ def run_command(
         [workshop_id, principal.actor, cid, seq, note["id"] if note else None],
     )
     return CommandResult(seq, events, note)
+
+
+def _require_present(conn: sqlite3.Connection, principal: Principal) -> None:
+    """Refuse a removed participant's command, also one whose request or connection began
+    before the removal: the token was checked then, the removal is checked here."""
+    row = conn.execute(
+        "select removed from participants where id = ?", [principal.participant_id]
+    ).fetchone()
+    if row is None or row["removed"]:
+        raise unauthorized("the facilitator removed this participant")
 
 
 def repeated(conn: sqlite3.Connection, principal: Principal, cid: str) -> CommandResult | None:

@@ -22,7 +22,7 @@ from workshop import store
 from workshop import validation as check
 from workshop.commands import CommandResult
 from workshop.errors import TalkootError, forbidden
-from workshop.hub import CLOSE_TRY_AGAIN_LATER, Close, Subscription
+from workshop.hub import CLOSE_REMOVED, CLOSE_TRY_AGAIN_LATER, Close, Subscription
 from workshop.models import Principal
 from workshop.review_service import Review
 from workshop.security import RateLimiter
@@ -35,6 +35,7 @@ MAX_FRAME_CHARS = 64 * 1024
 CLOSE_POLICY = 1008
 CLOSE_BAD_DATA = 1003
 CLOSE_CRASH = 1011
+CLOSE_GOING_AWAY = 1001
 # 1008 tells a client its token is no good (it forgets its session); a hello that came late
 # on a stalling network, or a connection too many, only needs another try.
 _REFUSAL_CLOSE_CODES = {
@@ -85,9 +86,25 @@ def origin_allowed(websocket: WebSocket, public_url: str | None) -> bool:
     if origin is None:
         return True
     if public_url:
-        return origin.rstrip("/") == public_url.rstrip("/")
+        wanted = _origin_of(public_url)
+        return wanted is not None and _origin_of(origin) == wanted
     parts = urlsplit(origin)
     return parts.scheme in {"http", "https"} and parts.netloc == websocket.headers.get("host")
+
+
+def _origin_of(url: str) -> tuple[str, str, int | None] | None:
+    """Scheme, host and port as a browser's Origin header compares them: case does not
+    matter and a default port is no port ("https://Talkoot.fi:443/" is "https://talkoot.fi")."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    default = {"http": 80, "https": 443}[scheme]
+    return scheme, parts.hostname.lower(), None if port in (None, default) else port
 
 
 async def live_endpoint(websocket: WebSocket) -> None:
@@ -176,6 +193,9 @@ class LiveConnection:
         workshop_id = self.principal.workshop_id
         subscription = hub.subscribe(workshop_id, self.principal)
         try:
+            if await self.talkoot.was_removed(self.principal):  # while it was saying hello
+                await self._close(CLOSE_REMOVED, "removed by the facilitator")
+                return
             await self._welcome(since)
             self.talkoot.schedule_presence(workshop_id)
             async with asyncio.TaskGroup() as tasks:
@@ -278,7 +298,11 @@ class LiveConnection:
 
     async def _send(self, text: str) -> None:
         """No lock: an ASGI send writes its whole frame at once, so the receive loop's
-        acks and the sender's events never interleave on the wire."""
+        acks and the sender's events never interleave on the wire. Once the sender has closed
+        the connection (a removal, a slow client) an ack still due ends the connection
+        quietly."""
+        if self.websocket.application_state == WebSocketState.DISCONNECTED:
+            raise WebSocketDisconnect(CLOSE_GOING_AWAY)
         await self.websocket.send_text(text)
 
     async def _close(self, code: int, reason: str) -> None:

@@ -340,6 +340,12 @@ class Talkoot:
             change = theme_commands.leaving_its_theme(principal, note_id, change)
         return await self.run(principal, cid, change)
 
+    async def was_removed(self, principal: Principal) -> bool:
+        """Whether the facilitator has removed this participant since their token was read."""
+        if principal.is_facilitator:
+            return False
+        return await store.participant_removed(self.db, int(principal.participant_id or 0))
+
     async def remove_participant(
         self, principal: Principal, body: dict[str, Any]
     ) -> commands.CommandResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from analysis.choices import BACKENDS
 from workshop.validation import ascii_digits
@@ -46,7 +47,7 @@ class Settings:
         settings = cls(
             db_path=Path(env.get("TALKOOT_DB", "talkoot.db")),
             organiser_key=env.get("TALKOOT_ORGANISER_KEY") or None,
-            public_url=env.get("TALKOOT_PUBLIC_URL") or None,
+            public_url=_env_url("TALKOOT_PUBLIC_URL"),
             synchronous=_env_choice("TALKOOT_SYNCHRONOUS", "FULL", ("FULL", "NORMAL", "EXTRA")),
             notes_per_minute=_env_int("TALKOOT_NOTES_PER_MINUTE", 30),
             joins_per_minute_per_ip=_env_int("TALKOOT_JOINS_PER_MINUTE", 1200),
@@ -69,6 +70,19 @@ def _env_int(name: str, default: int) -> int:
     if not ascii_digits(raw.strip()) or int(raw) < 1:
         raise SettingsError(f"{name} must be a whole number of 1 or more, not {raw!r}")
     return int(raw)
+
+
+def _env_url(name: str) -> str | None:
+    """An http(s) address with a host, or unset: links and the WebSocket Origin check use it."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(
+            f"{name} must be an address such as https://talkoot.example.fi, not {raw!r}"
+        )
+    return raw
 
 
 def _env_choice(name: str, default: str, allowed: tuple[str, ...]) -> str:

@@ -85,6 +85,13 @@ async def groups(db: Database, workshop_id: str) -> list[Group]:
     return [Group(row["id"], row["name"]) for row in rows]
 
 
+async def participant_removed(db: Database, participant_id: int) -> bool:
+    row = (
+        await db.execute("select removed from participants where id = ?", [participant_id])
+    ).first()
+    return row is None or bool(row["removed"])
+
+
 async def joined_per_group(db: Database, workshop_id: str) -> dict[int, int]:
     rows = await db.execute(
         "select group_id, count(*) as n from participants where workshop_id = ? and removed = 0"
@@ -277,7 +284,7 @@ def _smallest_group(conn: sqlite3.Connection, workshop_id: str) -> int:
     row = conn.execute(
         """
         select g.id from workshop_groups g
-        left join participants p on p.group_id = g.id
+        left join participants p on p.group_id = g.id and p.removed = 0
         where g.workshop_id = ?
         group by g.id order by count(p.id), g.position limit 1
         """,
