@@ -45,7 +45,7 @@ function showMessage(text, link, unsent = []) {
 function setConnection(kind) {
   const box = $("connection");
   if (kind === "open" || kind === "none") box.replaceChildren();
-  else if (kind === "connecting") return; // the page says "Connecting…" until the first welcome
+  else if (kind === "connecting") return; // "Connecting…" until the first welcome
   else box.replaceChildren(el("p", { class: "banner offline" }, t("offline")));
 }
 
@@ -114,7 +114,7 @@ function renderLocked() {
     // aria-disabled, not disabled: a focused Post button keeps the focus when posting pauses.
     setAttr(parts.button, "aria-disabled", state.locked || state.ended ? "true" : null);
     parts.lockedHint.hidden = !state.locked;
-    // A hidden element referenced by aria-describedby would still be read: refer to it only when shown.
+    // aria-describedby reads hidden elements too: refer to it only when shown.
     const hint = state.locked ? parts.lockedHint.id : null;
     parts.textarea.setAttribute("aria-describedby", [parts.counter.id, hint, parts.error.id].filter(Boolean).join(" "));
     setAttr(parts.button, "aria-describedby", hint);
@@ -309,6 +309,7 @@ function post(promptId, parts) {
   if (!text) return showFormError(parts, t("err.empty"));
   if (text.length > MAX_CHARS) return showFormError(parts, t("err.too_long"));
   live.send("note.add", { prompt_id: promptId, text });
+  say(t("added"));
   parts.textarea.value = "";
   parts.textarea.dispatchEvent(new Event("input"));
   renderNotes();
@@ -323,7 +324,7 @@ function wellFormed(text) {
 
 function hideError(element) {
   element.hidden = true;
-  element.textContent = ""; // an empty description, as aria-describedby still reads hidden text
+  element.textContent = ""; // aria-describedby still reads hidden text
 }
 
 function showFormError(parts, message) {

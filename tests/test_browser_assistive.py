@@ -95,6 +95,7 @@ def test_pausing_posting_keeps_the_focus_and_is_announced(
     expect(button).not_to_have_attribute("aria-disabled", "true")
     post(page, "Strengths?", "Sent after the pause")
     expect(board_note(page, "Sent after the pause")).to_have_count(1)
+    expect(announcer(page)).to_have_text("Note added.")  # the form was emptied: say why
 
 
 # ---- 2. the focus when what has it is hidden or removed -----------------------------------------
