@@ -197,7 +197,7 @@ class LiveConnection:
                 await self._close(CLOSE_REMOVED, "removed by the facilitator")
                 return
             await self._welcome(since)
-            self.talkoot.schedule_presence(workshop_id)
+            self.talkoot.presence.schedule(workshop_id)
             async with asyncio.TaskGroup() as tasks:
                 sender = tasks.create_task(self._send_loop(subscription))
                 await self._receive_loop()
@@ -209,7 +209,7 @@ class LiveConnection:
             await self._close(CLOSE_CRASH, "server error")
         finally:
             hub.unsubscribe(subscription)
-            self.talkoot.schedule_presence(workshop_id)
+            self.talkoot.presence.schedule(workshop_id)
 
     async def _welcome(self, since: int) -> None:
         talkoot, principal = self.talkoot, self.principal
@@ -223,7 +223,7 @@ class LiveConnection:
             # Notes other groups posted before sharing began are in no replayable event.
             await self._send_shared_results()
         if principal.is_facilitator:
-            await self._send(await talkoot.presence(principal.workshop_id))
+            await self._send(await talkoot.presence.message(principal.workshop_id))
 
     async def _receive_loop(self) -> None:
         while True:

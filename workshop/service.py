@@ -7,7 +7,6 @@ resulting events through the hub only after they are committed.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from workshop.db import Database
 from workshop.errors import TalkootError, forbidden, invalid, not_found, unauthorized
 from workshop.hub import Hub
 from workshop.models import LANGUAGES, PHASES, Principal, Workshop
+from workshop.presence import Presence
 from workshop.prompt_templates import numbered_groups, template_prompts
 from workshop.security import (
     RateLimiter,
@@ -37,8 +37,6 @@ PROMPT_MAX = 300
 GROUP_NAME_MAX = 80
 NAME_MAX = 60
 TIMER_MAX_SECONDS = 4 * 60 * 60
-# Joins and disconnects in a burst collapse into one presence update per interval.
-PRESENCE_INTERVAL_SECONDS = 0.5
 
 
 def facilitator_only(principal: Principal) -> None:
@@ -65,7 +63,7 @@ class Talkoot:
         self.join_limit = RateLimiter(settings.joins_per_minute_per_ip)
         self.bad_code_limit = RateLimiter(settings.bad_codes_per_minute_per_ip)
         self.create_limit = RateLimiter(60)
-        self._presence_pending: dict[str, asyncio.Task[None]] = {}
+        self.presence = Presence(db, hub)
 
     # ---- identity ----------------------------------------------------------------
 
@@ -205,7 +203,7 @@ class Talkoot:
                 conn, workshop.id, group_id, name, hash_token(token)
             )
         )
-        self.schedule_presence(workshop.id)
+        self.presence.schedule(workshop.id)
         return {
             "participant_id": participant_id,
             "participant_token": token,
@@ -246,35 +244,8 @@ class Talkoot:
         votes = {str(theme_id): n for theme_id, _, n in own}
         return votes, {str(theme_id): prompt_id for theme_id, prompt_id, _ in own}
 
-    async def presence(self, workshop_id: str) -> str:
-        """The presence message: who has joined each group and who is online now."""
-        joined = await store.joined_per_group(self.db, workshop_id)
-        online = self.hub.online_per_group(workshop_id)
-        groups = await store.groups(self.db, workshop_id)
-        return ev.presence(
-            [
-                {"id": g.id, "joined": joined.get(g.id, 0), "online": online.get(g.id, 0)}
-                for g in groups
-            ]
-        )
-
-    def schedule_presence(self, workshop_id: str) -> None:
-        """Tell facilitator screens the live head count soon, once per burst of changes."""
-        if workshop_id not in self._presence_pending:
-            task = asyncio.create_task(self._send_presence_later(workshop_id))
-            self._presence_pending[workshop_id] = task
-
-    async def _send_presence_later(self, workshop_id: str) -> None:
-        try:
-            await asyncio.sleep(PRESENCE_INTERVAL_SECONDS)
-            message = await self.presence(workshop_id)
-            self.hub.send_to_facilitators(workshop_id, message)
-        finally:
-            del self._presence_pending[workshop_id]
-
     async def close(self) -> None:
-        for task in list(self._presence_pending.values()):
-            task.cancel()
+        self.presence.close()
 
     # ---- notes ------------------------------------------------------------------------
 
@@ -363,7 +334,7 @@ class Talkoot:
         result = await self.run(principal, cid, change)
         removed = Principal(principal.workshop_id, "participant", participant_id).actor
         self.hub.close_actor(principal.workshop_id, removed, "removed by the facilitator")
-        self.schedule_presence(principal.workshop_id)
+        self.presence.schedule(principal.workshop_id)
         return result
 
     # ---- steering (facilitator) ----------------------------------------------------------
