@@ -13,7 +13,7 @@ const written = $("dashboard").dataset.language; // notes and themes are in the 
 
 const state = { phase: null, locked: false, shared: false, timer: { ends_at: null }, notes: new Map(), ended: false };
 const items = new Map();
-// Removing a hidden note's author is pressed twice; the authors removed from this page lose the button.
+// Removing a hidden note's author is pressed twice; removed authors' notes lose the button.
 const removal = { confirming: null, removed: new Set() };
 let renderQueued = false;
 
@@ -239,6 +239,9 @@ const live = new LiveClient({
           break;
         case "sharing.changed":
           state.shared = msg.shared;
+          break;
+        case "participant.removed":
+          removal.removed.add(msg.participant_id);
           break;
         case "presence":
           for (const group of msg.groups) {

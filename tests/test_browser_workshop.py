@@ -486,6 +486,9 @@ def test_a_removed_participant_loses_their_notes_and_their_link(
     second = dash.locator("li.note").filter(has_text="spam two")
     expect(second).to_have_class(re.compile(r"\bis-hidden\b"))
     expect(dash.get_by_role("button", name="Remove the author")).to_have_count(0)
+    dash.reload()  # the removal is in the log: a reloaded dashboard offers it no more
+    expect(dash.locator("li.note.is-hidden")).to_have_count(2)
+    expect(dash.get_by_role("button", name="Remove the author")).to_have_count(0)
     expect(troll.get_by_role("alert")).to_contain_text(
         "Your access to this workshop is no longer valid."
     )

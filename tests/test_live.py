@@ -378,6 +378,20 @@ async def test_removing_a_participant_hides_their_notes_and_closes_their_link(
             "participant.remove", participant_id=aino["participant_id"]
         )
         assert again["type"] == "ack"  # a second screen asking too changes nothing more
+        # Facilitator screens learn it, now and on replay (once); participants never do.
+        facilitator_replay = await replay_for(live_server.ws_url, workshop["facilitator_token"])
+        told = [m for m in facilitator_replay if m["type"] == "participant.removed"]
+        assert told == [
+            {
+                "type": "participant.removed",
+                "seq": told[0]["seq"],
+                "participant_id": aino["participant_id"],
+            }
+        ]
+        bertil_replay = await replay_for(
+            live_server.ws_url, workshop["people"]["bertil"]["participant_token"]
+        )
+        assert not [m for m in bertil_replay if m["type"] == "participant.removed"]
         other = create_workshop(live_server.url)
         stranger = join(live_server.url, other["code"])
         foreign = await clients["facilitator"].command(

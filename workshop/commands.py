@@ -174,7 +174,7 @@ def remove_participant(
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         found = conn.execute(
-            "select 1 from participants where id = ? and workshop_id = ?",
+            "select removed from participants where id = ? and workshop_id = ?",
             [participant_id, principal.workshop_id],
         ).fetchone()
         if found is None:
@@ -184,7 +184,14 @@ def remove_participant(
             "select id from notes where participant_id = ? and hidden = 0 order by id",
             [participant_id],
         ).fetchall()
-        return [event for (note_id,) in shown for event in hide_note(note_id)(conn)]
+        events = [event for (note_id,) in shown for event in hide_note(note_id)(conn)]
+        if not found["removed"]:  # every facilitator screen, now and on replay, knows it
+            data = {"participant_id": participant_id}
+            kind = ev.PARTICIPANT_REMOVED
+            events.append(
+                append_event(conn, principal.workshop_id, kind, data, facilitator_only=True)
+            )
+        return events
 
     return change
 

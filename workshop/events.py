@@ -37,6 +37,7 @@ ACTION_REMOVED = "action.removed"
 VOTING_CHANGED = "voting.changed"
 ACTIONS_ALLOWED = "actions.allowed"
 SUMMARY_CHANGED = "summary.changed"
+PARTICIPANT_REMOVED = "participant.removed"  # facilitator screens only
 
 NOTE_TEXT_EVENTS = frozenset({NOTE_ADDED, NOTE_UPDATED})  # events that carry a note's text
 
