@@ -311,7 +311,9 @@ def test_docx_is_a4_in_the_summary_language_with_talkoots_own_properties(
     assert f'w:lang w:val="{word_language}"' in styles and 'w:val="en-US"' not in styles
     properties = document.core_properties
     assert properties.language == word_language and "python-docx" not in properties.comments
-    assert "thumbnail" not in " ".join(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    package = zipfile.ZipFile(io.BytesIO(data))
+    assert "thumbnail" not in " ".join(package.namelist())
+    assert b"<Application>Talkoot</Application>" in package.read("docProps/app.xml")
     header_row = document.tables[0].rows[0]._tr
     assert header_row.find(f"{{{W}}}trPr/{{{W}}}tblHeader") is not None  # repeats on each page
     # The notes in no theme sit beside the themes in Word's outline, not inside the last one.

@@ -21,6 +21,12 @@ from workshop.reports import chart, tables
 from workshop.reports.model import PromptSection, WorkshopSummary
 
 _STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "List Bullet")
+# The template's app.xml names "Microsoft Macintosh Word" and counts of an empty page.
+_APP_PROPERTIES = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>Talkoot</Application></Properties>"
+)
 # Word's spelling and hyphenation language per summary language (Swedish as written in Finland).
 _WORD_LANGUAGES = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
 
@@ -80,6 +86,9 @@ def _set_up(document: DocxDocument, summary: WorkshopSummary) -> None:
     for rel_id, rel in list(package_rels.items()):  # the template's preview picture
         if rel.reltype == RELATIONSHIP_TYPE.THUMBNAIL:
             del package_rels[rel_id]
+    for part in document.part.package.iter_parts():  # no public API for these properties
+        if part.partname == "/docProps/app.xml":
+            part._blob = _APP_PROPERTIES
 
 
 def render(summary: WorkshopSummary) -> bytes:
