@@ -202,12 +202,15 @@ async def test_a_removed_action_leaves_neither_the_replay_nor_the_log(room, live
     assert not any("Kimppakyydit" in p or "Loukkaava" in p for (p,) in logged)
 
 
-async def test_a_hidden_or_deleted_note_takes_its_words_out_of_its_theme(room, live_server):
+async def test_a_hidden_deleted_or_moved_note_takes_its_words_out_of_its_theme(room, live_server):
     facilitator, author = room["clients"]["facilitator"], room["clients"]["p0"]
     themes = await run_analysis(facilitator, room["prompts"][0])
     texts = {n["id"]: n["text"] for n in (await _notes(live_server, room))}
     words = {i: set(re.findall(r"[\w-]+", t.casefold())) for i, t in texts.items()}
-    for theme, change in zip(themes, ("hide", "delete"), strict=True):
+    latest = {theme["id"]: theme for theme in themes}
+    first, second = themes[0]["id"], themes[1]["id"]
+    for theme_id, change in ((first, "hide"), (second, "delete"), (first, "move")):
+        theme = latest[theme_id]
         # A note that alone gives its theme a keyword, as an abusive note would.
         alone = next(
             n
@@ -217,14 +220,19 @@ async def test_a_hidden_or_deleted_note_takes_its_words_out_of_its_theme(room, l
         )
         if change == "hide":
             await facilitator.command("note.hide", note_id=alone, hidden=True)
-        else:
+        elif change == "delete":
             await author.command("note.delete", note_id=alone)
+        else:  # into no theme, as the review's "Move to…" does
+            await facilitator.command("note.move", note_id=alone, theme_id=None)
         updated = (await author.receive_until("theme.updated"))["theme"]
-        assert updated["id"] == theme["id"] and alone not in updated["note_ids"]
+        while updated["id"] != theme_id:
+            updated = (await author.receive_until("theme.updated"))["theme"]
+        assert alone not in updated["note_ids"]
         left = set().union(*(words[n] for n in updated["note_ids"]))
-        assert updated["keywords"] and set(updated["keywords"]) <= left
-        assert set(updated["label"].split(", ")) <= left
+        assert set(updated["keywords"]) <= left
+        assert set(re.findall(r"[\w-]+", updated["label"].casefold())) <= left
         assert len(updated["keywords"]) < len(theme["keywords"])
+        latest[theme_id] = updated
 
 
 async def test_a_replay_shows_themes_as_they_are_now_and_the_log_keeps_no_labels(room, live_server):

@@ -260,6 +260,8 @@ def move_note(principal: Principal, note_id: int, theme_id: int | None) -> Chang
             "select theme_id from theme_notes where note_id = ?", [note_id]
         ).fetchone()
         conn.execute("delete from theme_notes where note_id = ?", [note_id])
+        if old is not None and old[0] != theme_id:  # its words leave the theme with it
+            _keep_words_still_present(conn, _theme_row(conn, principal.workshop_id, old[0]))
         if theme_id is not None:
             conn.execute(
                 "insert into theme_notes (theme_id, note_id) values (?, ?)", [theme_id, note_id]
