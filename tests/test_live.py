@@ -634,6 +634,13 @@ async def test_phase_timer_and_lock_reach_everyone(live_server, workshop):
         assert refused["code"] == "locked"
         denied = await clients["aino"].command("phase.set", phase="vote")
         assert denied["code"] == "forbidden"
+        # The next phase stops the timer: "Time is up" stayed on every screen ever after.
+        await facilitator.command("phase.set", phase="review")
+        stopped = (await clients["cecilia"].receive_until("timer.changed"))["timer"]
+        assert stopped == {"ends_at": None, "seconds": None}
+        await facilitator.command("phase.set", phase="vote")  # no timer: nothing to stop
+        await clients["cecilia"].receive_until("phase.changed", phase="vote")
+        await clients["cecilia"].assert_silent(ignore=("presence", "posting.changed"))
     finally:
         await close_all(clients)
 

@@ -264,7 +264,8 @@ _LOCKED_AFTER_ENTERING = {"ideate": 0, "vote": 1, "summary": 1}
 
 
 def set_phase(principal: Principal, phase: str) -> Change:
-    """Move to a phase, opening or locking posting as that phase needs."""
+    """Move to a phase, opening or locking posting as that phase needs. The timer, kept for one
+    phase's work, stops: "Time is up" stayed on every screen through every later phase."""
     set_phase_only = set_workshop_setting(principal, "phase", phase)
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
@@ -272,6 +273,11 @@ def set_phase(principal: Principal, phase: str) -> Change:
         if events and phase in _LOCKED_AFTER_ENTERING:
             lock = set_workshop_setting(principal, "locked", _LOCKED_AFTER_ENTERING[phase])
             events += lock(conn)
+        timer = conn.execute(
+            "select timer_seconds from workshops where id = ?", [principal.workshop_id]
+        ).fetchone()
+        if events and timer[0] is not None:
+            events += set_timer(principal, None, None)(conn)
         return events
 
     return change
