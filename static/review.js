@@ -108,7 +108,13 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
 
   function error(msg, entry) {
     if (entry?.type === "themes.run") finishRun(entry.cid, false);
-    showError(errorText(msg.code, "err.command"));
+    const message = errorText(msg.code, "err.command");
+    if (entry?.type === "voting.set") {
+      // Said at the field (the review panel can be pages below), which shows the dots in force.
+      const input = $("dots-input");
+      input.value = s.dots;
+      invalid(input, message);
+    } else showError(message);
     schedule(); // undo optimistic checkboxes
   }
 

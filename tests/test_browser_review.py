@@ -285,6 +285,16 @@ def test_participant_spends_dots_and_dashboard_counts(
         "0 of 2 dots left"
     )
 
+    # Fewer dots than Eino spent are refused at the field, which shows the dots in force.
+    dots = dash.get_by_label("Dots per participant for each prompt")
+    dots.fill("1")
+    dots.press("Enter")
+    expect(dots).to_have_attribute("aria-invalid", "true")
+    expect(dots).to_have_accessible_description(re.compile(r"\S"))
+    expect(dots).to_have_value("2")
+    expect(dots).to_be_focused()
+    expect(dash.locator("#review-error")).to_be_hidden()
+
     # Participants may add actions when allowed, and remove their own (not others').
     command(live_server, token, "actions.allow", allowed=True)
     view = phone.get_by_role("region", name="Vote")
