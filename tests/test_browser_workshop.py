@@ -609,6 +609,18 @@ def test_organiser_key_is_asked_when_the_server_needs_it(
     expect(page.locator("#connection")).to_be_empty()
 
 
+def test_a_wrong_code_puts_the_focus_on_the_code_with_its_error(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    page = open_page(new_context(), f"{live_server.url}/?lang=en")
+    page.get_by_label("Workshop code").fill("ZZZ-999")
+    page.get_by_role("button", name="Join", exact=True).click()
+    code = page.get_by_label("Workshop code")
+    expect(code).to_be_focused()
+    expect(code).to_have_attribute("aria-invalid", "true")
+    expect(code).to_have_accessible_description(re.compile("No workshop has the code ZZZ999"))
+
+
 def test_board_without_a_valid_token_sends_people_to_join(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
