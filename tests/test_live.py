@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.helpers import LiveClient, connect, create_workshop, join, new_cid, replay_for
 from workshop.models import Principal
-from workshop.service import Talkoot
+from workshop.service import HELLOS_PER_MINUTE, Talkoot
 
 
 @pytest.fixture
@@ -744,6 +744,23 @@ async def test_refused_note_writes_do_not_use_the_limit(server_factory):
     finally:
         await client.close()
         await facilitator.close()
+
+
+async def test_a_token_reconnecting_in_a_loop_is_told_to_wait(live_server, workshop):
+    """Every new connection replays the log: a loop of hellos made the server replay thousands
+    of events a second and slowed every workshop on it."""
+    token = workshop["people"]["cecilia"]["participant_token"]
+    for _ in range(HELLOS_PER_MINUTE):
+        client = await connect(live_server.ws_url, token)
+        await client.close()
+    async with websockets.connect(live_server.ws_url) as late:
+        await late.send(json.dumps({"type": "hello", "token": token, "since": 0}))
+        assert json.loads(await late.recv())["code"] == "rate_limited"
+        with pytest.raises(ConnectionClosed) as closed:
+            await late.recv()
+        assert closed.value.rcvd.code == 1013  # try again later: the board backs off and does
+    other = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
+    await other.close()  # other people are not held up
 
 
 async def test_one_token_may_hold_only_a_few_connections(live_server, workshop, monkeypatch):

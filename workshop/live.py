@@ -42,6 +42,7 @@ _REFUSAL_CLOSE_CODES = {
     "bad_frame": CLOSE_BAD_DATA,
     "hello_timeout": CLOSE_TRY_AGAIN_LATER,
     "too_many_connections": CLOSE_TRY_AGAIN_LATER,
+    "rate_limited": CLOSE_TRY_AGAIN_LATER,
 }
 # Tabs and screens one person or the facilitator may keep open; each holds a queue of up to
 # 1,000 messages, so without a limit one token could make the server hold any number.
@@ -125,6 +126,10 @@ async def live_endpoint(websocket: WebSocket) -> None:
         return
     except WebSocketDisconnect:
         return
+    if not talkoot.hello_limit.allow((principal.workshop_id, principal.actor)):
+        often = "too many new connections in a minute; try again later"
+        await _refuse(websocket, TalkootError("rate_limited", often))
+        return
     if talkoot.hub.connections(principal) >= MAX_CONNECTIONS_PER_TOKEN:
         busy = f"at most {MAX_CONNECTIONS_PER_TOKEN} connections per token; try again later"
         await _refuse(websocket, TalkootError("too_many_connections", busy))
@@ -135,8 +140,8 @@ async def live_endpoint(websocket: WebSocket) -> None:
 
 async def _refuse(websocket: WebSocket, problem: TalkootError) -> None:
     """Say why a connection is turned away before its welcome, then close it: 1003 for a
-    binary frame, 1013 (try again later) for a late hello or one connection too many, else 1008
-    (for good)."""
+    binary frame, 1013 (try again later) for a late hello, one connection too many or too many
+    in a minute, else 1008 (for good)."""
     code = _REFUSAL_CLOSE_CODES.get(problem.code, CLOSE_POLICY)
     with contextlib.suppress(RuntimeError, WebSocketDisconnect, ConnectionError):
         await websocket.send_text(ev.error(problem.code, problem.message))

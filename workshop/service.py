@@ -36,6 +36,7 @@ TITLE_MAX = 200
 PROMPT_MAX = 300
 GROUP_NAME_MAX = 80
 NAME_MAX = 60
+HELLOS_PER_MINUTE = 30  # new live connections per token
 TIMER_MAX_SECONDS = 4 * 60 * 60
 
 
@@ -63,6 +64,9 @@ class Talkoot:
         self.join_limit = RateLimiter(settings.joins_per_minute_per_ip)
         self.bad_code_limit = RateLimiter(settings.bad_codes_per_minute_per_ip)
         self.create_limit = RateLimiter(60)
+        # Each new connection replays the workshop's log to it: a token reconnecting in a loop
+        # made the server replay thousands of events a second. Phones back off far below this.
+        self.hello_limit = RateLimiter(HELLOS_PER_MINUTE)
         self.presence = Presence(db, hub)
 
     # ---- identity ----------------------------------------------------------------
