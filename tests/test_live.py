@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.helpers import LiveClient, connect, create_workshop, join, new_cid, replay_for
 from workshop.models import Principal
-from workshop.service import HELLOS_PER_MINUTE, Talkoot
+from workshop.service import HELLO_BURST, Talkoot
 
 
 @pytest.fixture
@@ -750,7 +750,7 @@ async def test_a_token_reconnecting_in_a_loop_is_told_to_wait(live_server, works
     """Every new connection replays the log: a loop of hellos made the server replay thousands
     of events a second and slowed every workshop on it."""
     token = workshop["people"]["cecilia"]["participant_token"]
-    for _ in range(HELLOS_PER_MINUTE):
+    for _ in range(HELLO_BURST):
         client = await connect(live_server.ws_url, token)
         await client.close()
     async with websockets.connect(live_server.ws_url) as late:

@@ -36,7 +36,8 @@ TITLE_MAX = 200
 PROMPT_MAX = 300
 GROUP_NAME_MAX = 80
 NAME_MAX = 60
-HELLOS_PER_MINUTE = 30  # new live connections per token
+HELLOS_PER_MINUTE = 30  # new live connections per token, after a burst of
+HELLO_BURST = 10  # (a phone on a bad connection reconnects a few times in a row)
 TIMER_MAX_SECONDS = 4 * 60 * 60
 
 
@@ -66,7 +67,7 @@ class Talkoot:
         self.create_limit = RateLimiter(60)
         # Each new connection replays the workshop's log to it: a token reconnecting in a loop
         # made the server replay thousands of events a second. Phones back off far below this.
-        self.hello_limit = RateLimiter(HELLOS_PER_MINUTE)
+        self.hello_limit = RateLimiter(HELLOS_PER_MINUTE, burst=HELLO_BURST)
         self.presence = Presence(db, hub)
 
     # ---- identity ----------------------------------------------------------------
