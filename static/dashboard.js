@@ -127,8 +127,7 @@ function scheduleRender() {
 
 function removeAuthor(note) {
   if (!confirmedTwice(removal, note.id, scheduleRender)) return;
-  live.send("participant.remove", { participant_id: note.participant_id });
-  removal.removed.add(note.participant_id);
+  live.send("participant.remove", { participant_id: note.participant_id }); // participant.removed follows
   say(t("author_removed"));
   scheduleRender();
 }

@@ -167,9 +167,9 @@ def hide_note(principal: Principal, note_id: int, hidden: bool) -> Change:
 
 
 def remove_participant(
-    principal: Principal, participant_id: int, hide_note: Callable[[int], Change]
+    principal: Principal, participant_id: int, hide: Callable[[int], Change]
 ) -> Change:
-    """Close a participant's token and hide each of their notes with `hide_note`. Removing
+    """Close a participant's token and hide each of their notes with `hide`. Removing
     one already removed changes nothing more (two screens may both ask)."""
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
@@ -184,7 +184,7 @@ def remove_participant(
             "select id from notes where participant_id = ? and hidden = 0 order by id",
             [participant_id],
         ).fetchall()
-        events = [event for (note_id,) in shown for event in hide_note(note_id)(conn)]
+        events = [event for (note_id,) in shown for event in hide(note_id)(conn)]
         if not found["removed"]:  # every facilitator screen, now and on replay, knows it
             data = {"participant_id": participant_id}
             kind = ev.PARTICIPANT_REMOVED
@@ -273,14 +273,17 @@ def set_phase(principal: Principal, phase: str) -> Change:
         if events and phase in _LOCKED_AFTER_ENTERING:
             lock = set_workshop_setting(principal, "locked", _LOCKED_AFTER_ENTERING[phase])
             events += lock(conn)
-        timer = conn.execute(
-            "select timer_seconds from workshops where id = ?", [principal.workshop_id]
-        ).fetchone()
-        if events and timer[0] is not None:
+        if events and _timer_set(conn, principal.workshop_id):
             events += set_timer(principal, None, None)(conn)
         return events
 
     return change
+
+
+def _timer_set(conn: sqlite3.Connection, workshop_id: str) -> bool:
+    seconds = conn.execute("select timer_seconds from workshops where id = ?", [workshop_id])
+    running: bool = seconds.fetchone()[0] is not None
+    return running
 
 
 def set_timer(principal: Principal, ends_at: int | None, seconds: int | None) -> Change:
