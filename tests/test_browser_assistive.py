@@ -45,6 +45,11 @@ def quiet(page: Page) -> None:
     expect(announcer(page)).to_be_empty()
 
 
+def strengths_workshop(url: str) -> dict[str, Any]:
+    """An English workshop with one prompt, "Strengths?", and one group."""
+    return create_workshop(url, language="en", prompts=["Strengths?"], groups=1)
+
+
 def workshop_with_themes(server: LiveServer) -> dict[str, Any]:
     """A Finnish workshop whose one prompt has two themes."""
     workshop = create_workshop(server.url, title="Työpaja", prompts=["Mikä auttaa?"], groups=1)
@@ -64,7 +69,7 @@ def test_pausing_posting_keeps_the_focus_and_is_announced(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
     url = live_server.url
-    workshop = create_workshop(url, language="en", prompts=["Strengths?"], groups=1)
+    workshop = strengths_workshop(url)
     token = workshop["facilitator_token"]
     context = new_context(**PHONE)
     page = board_for(context, url, join(url, workshop["code"]))
@@ -190,7 +195,7 @@ def test_the_dashboard_tells_a_screen_reader_what_happens_without_it(
 ) -> None:
     """A phase set elsewhere (a co-facilitator), notes arriving in a burst, time running out."""
     url = live_server.url
-    workshop = create_workshop(url, language="en", prompts=["Strengths?"], groups=1)
+    workshop = strengths_workshop(url)
     token = workshop["facilitator_token"]
     dash = open_page(new_context(), f"{url}/d/{workshop['id']}?token={token}&lang=en")
     expect(dash.locator("#connection")).to_be_empty()
@@ -309,7 +314,7 @@ def test_a_returning_connection_and_a_refused_note_are_announced(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
     url = live_server.url
-    workshop = create_workshop(url, language="en", prompts=["Strengths?"], groups=1)
+    workshop = strengths_workshop(url)
     context = new_context(**PHONE)
     page = board_for(context, url, join(url, workshop["code"]))
     quiet(page)  # the first connection is not news
