@@ -384,7 +384,7 @@ function upsert(note) {
 
 // Dots, actions and the published summary (static/vote.js).
 const vote = createVote({ live: () => live, t, plural, formatDate, el, say, workshopId,
-  token: auth?.participant_token, viewUrl: assets["vote_view.js"] });
+  token: auth?.participant_token, viewUrl: assets["vote_view.js"], noteText: (id) => state.notes.get(id)?.text });
 
 const handlers = {
   welcome(msg, since) {
@@ -502,8 +502,13 @@ const handlers = {
   closed(code) {
     state.ended = true;
     setConnection("none");
-    renderLocked();
-    const unsent = live.outbox.filter((e) => e.type === "note.add" || e.type === "note.edit").map((e) => e.text);
+    const unsent = live.outbox.filter((e) => e.type === "note.add" || e.type === "note.edit").map((e) => e.text)
+      .concat([...ui.sections.values()].map((parts) => parts.textarea.value).filter((text) => text.trim()));
+    // Nothing more can be posted, voted or timed here: only the message (and the header) stay.
+    $("prompts").hidden = true;
+    state.timer = {};
+    tickTimer();
+    vote.end();
     forget();
     state.notes.clear();
     if (code === CLOSE_DELETED) showMessage(t("deleted"), null, unsent);

@@ -2,7 +2,7 @@
 // events change them; vote_view.js draws the vote view and the summary once published.
 const COMMANDS = new Set(["vote.cast", "vote.retract", "action.add", "action.delete"]);
 
-export function createVote({ live, t, plural, formatDate, el, say, workshopId, token, viewUrl }) {
+export function createVote({ live, t, plural, formatDate, el, say, workshopId, token, viewUrl, noteText }) {
   const $ = (id) => document.getElementById(id);
   const s = {
     me: null, groupId: null, shared: false, phase: null, dots: 3, actionsAllowed: false, published: false, prompts: [], language: "",
@@ -115,7 +115,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
     if (view.hidden) return;
     if (drawVotes) { drawVotes(); return; }
     views().then(({ voteView }) => {
-      drawVotes ??= voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule });
+      drawVotes ??= voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule, noteText });
       schedule();
     }, () => {});
   }
@@ -136,5 +136,12 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
       () => { if (fetchId === s.fetches) { s.summaryLoading = false; schedule(); } });
   }
 
-  return { welcome, event, ack, error, handles, render: schedule, state: s };
+  /** The connection closed for good (removed; workshop deleted): no vote or summary view. */
+  function end() {
+    s.phase = null;
+    summary(false);
+    schedule();
+  }
+
+  return { welcome, event, ack, error, handles, end, render: schedule, state: s };
 }

@@ -2,8 +2,14 @@
 // phase first comes: the themes of each prompt with their dots, the participant's own dots and
 // actions when allowed; then the summary the facilitator published.
 
+// Their styles (static/results.css) come with them, not with the board's first load. The
+// import resolves once they apply, so no view is drawn unstyled; without them, drawn plain.
+const assets = JSON.parse(document.getElementById("assets").textContent);
+await new Promise((done) => document.head.append(Object.assign(document.createElement("link"),
+  { rel: "stylesheet", href: assets["results.css"], onload: done, onerror: done })));
+
 /** Returns the function that draws the view from the vote state `s` (owned by vote.js). */
-export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule }) {
+export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule, noteText }) {
   let focusNext = null; // the control to focus once the one pressed is gone (a removed action)
 
   function render() {
@@ -51,8 +57,8 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
     const item = el("li", { class: "vote-theme", "data-theme-id": th.id },
       el("h4", { id, lang: s.language || null }, th.label),
       th.keywords?.length ? el("p", { class: "muted", lang: s.language || null }, th.keywords.join(", ")) : null,
-      el("p", { class: "note-meta" }, plural("theme_notes", th.note_ids.length), " · ",
-        el("strong", { class: "my-dots" }, t("your_dots", { n: mine }))),
+      themeNotes(th),
+      el("p", { class: "note-meta" }, el("strong", { class: "my-dots" }, t("your_dots", { n: mine }))),
       el("div", { class: "dot-buttons" }, add, remove));
     const actions = [...s.actions.values()].filter((a) => a.theme_id === th.id);
     if (actions.length) {
@@ -60,6 +66,18 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
     }
     if (s.actionsAllowed) item.append(actionForm(th));
     return item;
+  }
+
+  /** The theme's notes to read before voting, behind its note count: those the participant's
+   *  board has (their group's; every group's while results are shared), and how many others. */
+  function themeNotes(th) {
+    const texts = th.note_ids.map(noteText).filter((text) => text !== undefined);
+    const others = th.note_ids.length - texts.length;
+    const key = `vn${th.id}`;
+    return el("details", { class: "theme-notes", "data-key": key },
+      el("summary", { "data-key": `${key}-summary` }, plural("theme_notes", th.note_ids.length)),
+      texts.length ? el("ul", {}, ...texts.map((text) => el("li", { lang: s.language || null }, text))) : null,
+      others ? el("p", { class: "muted" }, plural("other_groups_notes", others)) : null);
   }
 
   function actionItem(a) {

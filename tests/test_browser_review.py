@@ -249,11 +249,21 @@ def test_participant_spends_dots_and_dashboard_counts(
     bus = view.locator("li.vote-theme").filter(has_text="bussi")
     mind = view.locator("li.vote-theme").filter(has_text="mielenterveys")
     add_bus = bus.get_by_role("button", name="Add dot")
+    expect(add_bus).to_have_css("min-height", "48px")  # results.css came with the vote view
     box = add_bus.bounding_box()
     assert box and box["height"] >= 44 and box["width"] >= 44
 
+    # The theme's notes are behind its note count, to read before spending a dot.
+    bus_notes = bus.locator("details.theme-notes")
+    expect(bus_notes.locator("summary")).to_have_text("3 notes")
+    expect(bus_notes.locator("li").first).to_be_hidden()
+    bus_notes.locator("summary").tap()
+    expect(bus_notes.locator("li")).to_have_text(BUS)
+    expect(bus_notes.locator("p")).to_have_count(0)  # all three are the group's own
+
     add_bus.tap()
     expect(bus.locator(".my-dots")).to_have_text("Your dots: 1")
+    expect(bus_notes.locator("li")).to_have_text(BUS)  # still open after the redraw
     expect(left).to_have_text("1 of 2 dots left")
     expect(card(dash, BUS[0]).locator(".theme-votes")).to_have_text("1 vote")
     add_bus.tap()
@@ -356,6 +366,65 @@ def test_another_groups_themes_show_on_a_phone_only_while_shared(
     phone.reload()
     view = phone.get_by_role("region", name="Vote")
     expect(view.locator(".dots-left")).to_have_text("2 of 3 dots left")
+
+
+def test_a_voter_reads_the_notes_of_an_all_groups_theme_their_board_may_show(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """Themes found across groups reach every phone; their notes from other groups stay out of
+    sight until results are shared, and the phone says how many there are."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Mikä puuttuu?"], groups=["A", "B"])
+    group_a, group_b = (g["id"] for g in workshop["groups"])
+    prompt = workshop["prompts"][0]["id"]
+    author = join(url, workshop["code"], name="Aino", group_id=group_a)
+    for text in BUS + MIND:
+        command(live_server, author["participant_token"], "note.add", prompt_id=prompt, text=text)
+    voter = join(url, workshop["code"], name="Eino", group_id=group_b)
+    own = "Bussi ei kulje sunnuntaisin"
+    command(live_server, voter["participant_token"], "note.add", prompt_id=prompt, text=own)
+    token = workshop["facilitator_token"]
+    command(live_server, token, "themes.run", themes=2)
+    command(live_server, token, "phase.set", phase="vote")
+    bus_texts = next(texts for texts in server_themes(url, workshop).values() if own in texts)
+    others = len(bus_texts) - 1
+    assert others >= 1, bus_texts
+
+    phone = board_for(new_context(**PHONE), url, voter)
+    view = phone.get_by_role("region", name="Vote")
+    theme = view.locator("li.vote-theme").filter(has=phone.get_by_text(own, exact=True))
+    notes = theme.locator("details.theme-notes")
+    expect(notes.locator("summary")).to_have_text(f"{len(bus_texts)} notes")
+    notes.locator("summary").tap()
+    expect(notes.locator("li")).to_have_text([own])
+    expect(notes.locator("p")).to_have_text(f"{others} notes of other groups")
+
+    command(live_server, token, "sharing.set", shared=True)
+    expect(notes.locator("li")).to_have_count(len(bus_texts))
+    assert set(notes.locator("li").all_inner_texts()) == bus_texts
+    expect(notes.locator("p")).to_have_count(0)
+
+
+def test_a_board_ended_in_the_vote_phase_keeps_no_vote_view(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    url = live_server.url
+    workshop = workshop_with_notes(url)
+    token = workshop["facilitator_token"]
+    command(live_server, token, "themes.run", themes=2)
+    command(live_server, token, "phase.set", phase="vote")
+    phone = board_for(new_context(**PHONE), url, join(url, workshop["code"], name="Eino"))
+    view = phone.get_by_role("region", name="Vote")
+    expect(view.locator("li.vote-theme")).to_have_count(2)
+    deleted = httpx.delete(
+        f"{url}/api/workshops/{workshop['id']}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert deleted.status_code == 204
+    expect(phone.get_by_role("alert")).to_contain_text("This workshop has been deleted.")
+    expect(phone.locator("#vote-view")).to_be_hidden()
+    expect(phone.get_by_role("button", name="Add dot")).to_have_count(0)
 
 
 # ---- 3. publishing the summary ------------------------------------------------------------------

@@ -476,6 +476,10 @@ def test_a_removed_participant_loses_their_notes_and_their_link(
     for text in ("spam one", "spam two"):
         post(troll, "Ideas?", text)
     dash = open_page(new_context(), workshop["dashboard_url"] + "&lang=en")
+    dash.get_by_label("Minutes").fill("5")
+    dash.get_by_role("button", name="Start timer").click()
+    expect(troll.locator("#timer")).to_be_visible()
+    prompt_section(troll, "Ideas?").get_by_label("Your note").fill("spam three, not posted")
     first = dash.locator("li.note").filter(has_text="spam one")
     expect(first.get_by_role("button", name="Remove the author")).to_have_count(0)  # not shown
     first.get_by_role("button", name="Hide").click()
@@ -495,6 +499,10 @@ def test_a_removed_participant_loses_their_notes_and_their_link(
     expect(troll.get_by_role("link", name="Join again")).to_have_attribute(
         "href", f"/j/{workshop['code']}"
     )
+    # Nothing left to post or time with; the text typed but not posted is handed back.
+    expect(troll.locator("#prompts")).to_be_hidden()
+    expect(troll.locator("#timer")).to_be_hidden()
+    expect(troll.locator("#board-message ul.unsent li")).to_have_text(["spam three, not posted"])
 
 
 def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
