@@ -232,3 +232,85 @@ async def test_a_removed_participants_command_is_refused_though_it_began_before(
         assert (await db.execute("select count(*) from notes")).first()[0] == 0
         assert await store.principal_for_token_hash(db, "troll") is None
         assert gid == groups[0].id
+
+
+def test_a_workshop_takes_notes_up_to_its_limit_counting_every_way_in_and_out(tmp_path):
+    conn = sqlite3.connect(tmp_path / "full.db", isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    migrate(conn)
+    conn.execute("begin")
+    _, prompts, _ = store.insert_workshop(
+        conn,
+        workshop_id="w",
+        new_code=lambda: "ABC234",
+        title="Paja",
+        language="fi",
+        token_hash="facilitator",
+        prompt_texts=["Ideat?"],
+        group_names=["Lohja"],
+        group_choice=False,
+    )
+    pid, gid = store.insert_participant(conn, "w", None, "Aino", "aino")
+    aino = Principal("w", "participant", pid, gid, "Aino")
+    facilitator = Principal("w", "facilitator")
+
+    def add(cid: str) -> commands.CommandResult:
+        return commands.run_command(conn, aino, cid, commands.add_note(aino, prompts[0].id, cid))
+
+    for number in range(commands.MAX_NOTES):
+        add(f"n{number}")
+    hidden = commands.hide_note(facilitator, 1, True)  # hidden notes still count
+    commands.run_command(conn, facilitator, "h1", hidden)
+    with pytest.raises(TalkootError) as refused:
+        add("one-too-many")
+    assert refused.value.code == "full"
+    assert refused.value.status == 409
+    stored = conn.execute("select count(*) from notes").fetchone()[0]
+    assert stored == commands.MAX_NOTES  # the refusal left nothing behind
+
+    commands.run_command(conn, aino, "d1", commands.delete_note(aino, 2))
+    add("fits-again")  # a deletion makes room
+    with pytest.raises(TalkootError):
+        add("full-again")
+    conn.execute("commit")
+
+    # Another workshop is not affected by this one's count.
+    conn.execute("begin")
+    _, other_prompts, _ = store.insert_workshop(
+        conn,
+        workshop_id="x",
+        new_code=lambda: "XYZ234",
+        title="Toinen",
+        language="fi",
+        token_hash="other",
+        prompt_texts=["Ideat?"],
+        group_names=["Vihti"],
+        group_choice=False,
+    )
+    other_pid, other_gid = store.insert_participant(conn, "x", None, "Eino", "eino")
+    eino = Principal("x", "participant", other_pid, other_gid, "Eino")
+    commands.run_command(conn, eino, "e1", commands.add_note(eino, other_prompts[0].id, "oma"))
+    counts = dict(conn.execute("select id, note_count from workshops"))
+    assert counts == {"w": commands.MAX_NOTES, "x": 1}
+    conn.execute("commit")
+    conn.close()
+
+
+def test_a_workshops_notes_are_counted_when_the_count_comes_in(tmp_path):
+    conn = old_database(tmp_path / "old.db", "How many notes a workshop holds")
+    conn.executescript(
+        """
+        insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
+            values ('w', 'C', 't', 'fi', 'h', 'now'), ('e', 'E', 't', 'fi', 'h2', 'now');
+        insert into prompts (id, workshop_id, position, text) values (1, 'w', 0, 'p');
+        insert into workshop_groups (id, workshop_id, position, name) values (5, 'w', 0, 'A');
+        insert into participants (id, workshop_id, group_id, name, token_hash, created_at)
+            values (9, 'w', 5, 'A', 't', 'now');
+        insert into notes (workshop_id, prompt_id, group_id, participant_id, text, hidden,
+            created_at, updated_at)
+            values ('w', 1, 5, 9, 'yksi', 0, 'now', 'now'), ('w', 1, 5, 9, 'kaksi', 1, 'now', 'now');
+        """
+    )
+    migrate(conn)
+    assert dict(conn.execute("select id, note_count from workshops")) == {"w": 2, "e": 0}
+    conn.close()

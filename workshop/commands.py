@@ -22,6 +22,10 @@ from workshop.store import NOTE_COLUMNS, NOTE_FROM, SQL_NOW, now_iso
 
 Change = Callable[[sqlite3.Connection], list[ev.Event]]
 
+# The most notes one workshop holds (hidden ones too): what the analysis is measured for, and a
+# bound on the log every new connection is sent, whoever floods it (docs/api.md).
+MAX_NOTES = 10_000
+
 
 @dataclass(frozen=True)
 class CommandResult:
@@ -85,7 +89,8 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
     """
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
-        _require_open(conn, principal.workshop_id, prompt_id)
+        if _require_open(conn, principal.workshop_id, prompt_id) >= MAX_NOTES:
+            raise TalkootError("full", f"the workshop holds its limit of {MAX_NOTES:,} notes", 409)
         now = now_iso()
         inserted = conn.execute(
             "insert into notes (workshop_id, prompt_id, group_id, participant_id, text,"
@@ -373,10 +378,12 @@ def _own_note(conn: sqlite3.Connection, principal: Principal, note_id: int) -> N
     return note
 
 
-def _require_open(conn: sqlite3.Connection, workshop_id: str, prompt_id: int | None = None) -> None:
-    """The workshop exists and takes notes (and, when given, the prompt is one of its own)."""
+def _require_open(conn: sqlite3.Connection, workshop_id: str, prompt_id: int | None = None) -> int:
+    """The workshop exists and takes notes (and, when given, the prompt is one of its own).
+    Returns how many notes it holds."""
     row = conn.execute(
-        "select locked, exists(select 1 from prompts where id = ? and workshop_id = w.id) as ok"
+        "select locked, note_count,"
+        " exists(select 1 from prompts where id = ? and workshop_id = w.id) as ok"
         " from workshops w where w.id = ?",
         [prompt_id, workshop_id],
     ).fetchone()
@@ -386,3 +393,4 @@ def _require_open(conn: sqlite3.Connection, workshop_id: str, prompt_id: int | N
         raise TalkootError("locked", "the facilitator has locked posting for now", 409)
     if prompt_id is not None and not row["ok"]:
         raise not_found("prompt")
+    return int(row["note_count"])

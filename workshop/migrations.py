@@ -193,6 +193,18 @@ MIGRATIONS: list[str] = [
     -- longer count as having joined. Their notes stay, hidden.
     alter table participants add column removed integer not null default 0;
     """,
+    """
+    -- How many notes a workshop holds (hidden ones too), kept by triggers so that every way in
+    -- and out counts; a workshop takes at most commands.MAX_NOTES.
+    alter table workshops add column note_count integer not null default 0;
+    update workshops set note_count = (select count(*) from notes where workshop_id = workshops.id);
+    create trigger notes_counted_in after insert on notes begin
+        update workshops set note_count = note_count + 1 where id = new.workshop_id;
+    end;
+    create trigger notes_counted_out after delete on notes begin
+        update workshops set note_count = note_count - 1 where id = old.workshop_id;
+    end;
+    """,
 ]
 
 
