@@ -308,7 +308,8 @@ def test_a_workshops_notes_are_counted_when_the_count_comes_in(tmp_path):
             values (9, 'w', 5, 'A', 't', 'now');
         insert into notes (workshop_id, prompt_id, group_id, participant_id, text, hidden,
             created_at, updated_at)
-            values ('w', 1, 5, 9, 'yksi', 0, 'now', 'now'), ('w', 1, 5, 9, 'kaksi', 1, 'now', 'now');
+            values ('w', 1, 5, 9, 'yksi', 0, 'now', 'now'),
+                   ('w', 1, 5, 9, 'kaksi', 1, 'now', 'now');
         """
     )
     migrate(conn)
