@@ -138,6 +138,7 @@ def test_demo_serves_a_filled_workshop(tmp_path):
         (["serve", "--db", "missing/talkoot.db"], {}, "no folder missing"),
         (["serve", "--db", "."], {}, "is a folder"),
         (["serve"], {"TALKOOT_SYNCHRONOUS": "off"}, "TALKOOT_SYNCHRONOUS"),
+        (["serve"], {"TALKOOT_RETENTION_DAYS": "0"}, "TALKOOT_RETENTION_DAYS"),
         (["serve"], {"TALKOOT_PUBLIC_URL": "talkoot.example.fi"}, "TALKOOT_PUBLIC_URL must be"),
         (["explode"], {}, "invalid choice"),
     ],

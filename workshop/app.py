@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from workshop import retention
 from workshop.db import Database
 from workshop.errors import TalkootError
 from workshop.hub import Hub
@@ -40,9 +42,17 @@ def create_app(settings: Settings) -> Starlette:
             app.state.review = Review(talkoot)
             app.state.series = Series(talkoot)
             app.state.commands = command_table(talkoot, app.state.review)
+            sweeper = None
+            if settings.retention_days:
+                await retention.sweep(talkoot, settings.retention_days)  # before serving anyone
+                sweeper = asyncio.create_task(
+                    retention.sweep_hourly(talkoot, settings.retention_days)
+                )
             try:
                 yield
             finally:
+                if sweeper:
+                    sweeper.cancel()
                 await talkoot.close()
 
     app = Starlette(

@@ -132,6 +132,7 @@ async def join_page(request: Request) -> Response:
         "workshop": workshop,
         "groups": groups,
         "unknown_code": bool(code) and workshop is None,
+        "retention_days": talkoot.settings.retention_days,
     }
     fallback = workshop.language if workshop else i18n.DEFAULT_LANGUAGE
     return render(request, "join.html", context, 404 if context["unknown_code"] else 200, fallback)
@@ -155,6 +156,7 @@ async def dashboard_page(request: Request) -> Response:
         "dashboard_url": f"{root}/d/{workshop.id}?token={token}",
         "prompts": await store.prompts(talkoot.db, workshop.id),
         "groups": await store.groups(talkoot.db, workshop.id),
+        "retention_days": talkoot.settings.retention_days,
     }
     return render(request, "dashboard.html", context, 200, workshop.language)
 

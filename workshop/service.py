@@ -157,10 +157,23 @@ class Talkoot:
 
     async def delete_workshop(self, principal: Principal, workshop_id: str) -> None:
         self.authorize(principal, workshop_id, facilitator=True)
+        await self._delete(workshop_id)
+        await self.db.scrub()
+
+    async def delete_unchanged_since(self, cutoff: str) -> int:
+        """Delete every workshop not changed since cutoff (the retention period's start), as
+        its facilitator would; returns how many went."""
+        expired = await store.workshops_unchanged_since(self.db, cutoff)
+        for workshop_id in expired:
+            await self._delete(workshop_id)
+        if expired:
+            await self.db.scrub()
+        return len(expired)
+
+    async def _delete(self, workshop_id: str) -> None:
         texts = await self.db.write(lambda conn: store.delete_workshop(conn, workshop_id))
         self.hub.close_workshop(workshop_id)
         self.theming.forget(texts)
-        await self.db.scrub()
 
     async def workshop(self, workshop_id: str) -> Workshop:
         found = await store.get_workshop(self.db, workshop_id)

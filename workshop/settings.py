@@ -39,6 +39,9 @@ class Settings:
     theme_backend: str = "auto"
     # Where users send accessibility feedback (an e-mail address or a web address).
     accessibility_contact: str | None = None
+    # Days after its last change that a workshop is deleted by itself; None keeps it until
+    # its facilitator deletes it (docs/privacy.md, "Retention").
+    retention_days: int | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -54,6 +57,7 @@ class Settings:
             accessibility_contact=env.get("TALKOOT_ACCESSIBILITY_CONTACT") or None,
             ws_deflate=_env_choice("TALKOOT_WS_DEFLATE", "off", ("on", "off")) == "on",
             theme_backend=theme_backend_from_env(),
+            retention_days=_env_int("TALKOOT_RETENTION_DAYS", 0) or None,
         )
         return replace(settings, **overrides)  # type: ignore[arg-type]
 

@@ -26,7 +26,12 @@ _ACTION_COLUMNS = ", ".join(f"a.{column} as action_{column}" for column in ACTIO
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_time(datetime.now(UTC))
+
+
+def iso_time(moment: datetime) -> str:
+    """A UTC time as every stored timestamp is written: 2026-11-22T06:38:44.001Z."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # The same format as now_iso, stamped by SQLite itself: an event row needs no Python call.
@@ -291,6 +296,17 @@ def _smallest_group(conn: sqlite3.Connection, workshop_id: str) -> int:
         [workshop_id],
     ).fetchone()
     return int(row["id"])
+
+
+async def workshops_unchanged_since(db: Database, cutoff: str) -> list[str]:
+    """Workshops whose last event (or, with none, their creation) came before cutoff."""
+    rows = await db.execute(
+        "select w.id from workshops w"
+        " left join events e on e.workshop_id = w.id and e.seq = w.last_seq"
+        " where coalesce(e.created_at, w.created_at) < ?",
+        [cutoff],
+    )
+    return [row["id"] for row in rows]
 
 
 def delete_workshop(conn: sqlite3.Connection, workshop_id: str) -> list[str]:
