@@ -1,6 +1,6 @@
 // The facilitator's dashboard: steer the workshop and watch every group's notes live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient, CLOSE_DELETED }, { createReview }, { el, confirmedTwice, say }] = await Promise.all([
+const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient, CLOSE_DELETED }, { createReview }, { el, confirmedTwice, keepFocus, say }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["review.js"]),
@@ -13,7 +13,8 @@ const written = $("dashboard").dataset.language; // notes and themes are in the 
 
 const state = { phase: null, locked: false, shared: false, timer: { ends_at: null }, notes: new Map(), ended: false };
 const items = new Map();
-// Removing a hidden note's author is pressed twice; removed authors' notes lose the button.
+// Removing a hidden note's author is pressed twice; a removed author's hidden notes offer to
+// erase everything of theirs instead (an erasure request), pressed twice too.
 const removal = { confirming: null, removed: new Set() };
 let renderQueued = false;
 
@@ -125,17 +126,18 @@ function scheduleRender() {
   requestAnimationFrame(() => { renderQueued = false; renderNotes(); });
 }
 
-function removeAuthor(note) {
+function removeAuthor(note, erase) {
   if (!confirmedTwice(removal, note.id, scheduleRender)) return;
-  live.send("participant.remove", { participant_id: note.participant_id }); // participant.removed follows
-  say(t("author_removed"));
+  // participant.removed follows a removal; an erasure's note.deleted take the notes away
+  live.send("participant.remove", { participant_id: note.participant_id, ...(erase ? { erase } : {}) });
+  say(t(erase ? "author_erased" : "author_removed"));
   scheduleRender();
 }
 
 function noteItem(note) {
-  const removable = note.hidden && note.participant_id && !removal.removed.has(note.participant_id);
+  const author = note.hidden && note.participant_id ? (removal.removed.has(note.participant_id) ? "erase" : "remove") : null;
   const confirming = removal.confirming === note.id;
-  const signature = JSON.stringify([note.text, note.author, note.hidden, removable, confirming]);
+  const signature = JSON.stringify([note.text, note.author, note.hidden, author, confirming]);
   let item = items.get(note.id);
   if (item && item.dataset.signature === signature) return item;
   const focused = item && item.contains(document.activeElement) ? document.activeElement.dataset.key : null;
@@ -153,11 +155,11 @@ function noteItem(note) {
     onclick: () => live.send("note.hide", { note_id: note.id, hidden: !note.hidden }),
   }, note.hidden ? t("unhide") : t("hide"));
   const actions = el("div", { class: "note-actions" }, toggle);
-  if (removable) {
+  if (author) {
     actions.append(el("button", {
       type: "button", class: `small ${confirming ? "danger" : "secondary"}`, "aria-describedby": textId,
-      "data-key": "remove", onclick: () => removeAuthor(note),
-    }, confirming ? t("remove_author_confirm") : t("remove_author")));
+      "data-key": author, onclick: () => removeAuthor(note, author === "erase"),
+    }, t(`${author}_author${confirming ? "_confirm" : ""}`)));
   }
   item.replaceChildren(el("p", { class: "note-text", id: textId, lang: written }, note.text), meta, actions);
   if (focused !== null) (actions.querySelector(`[data-key="${focused}"]`) || toggle).focus();
@@ -283,6 +285,9 @@ const live = new LiveClient({
     },
   },
 });
+// A note that goes while focused (deleted by its author, an erasure) leaves the focus on its
+// group's heading, not on <body>.
+keepFocus(document.querySelector(".all-notes"), "section.group-column");
 live.start();
 setInterval(tickTimer, 250);
 globalThis.talkootDashboard = { live, state, review: review.state };

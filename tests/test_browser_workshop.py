@@ -504,6 +504,19 @@ def test_a_removed_participant_loses_their_notes_and_their_link(
     expect(troll.locator("#timer")).to_be_hidden()
     expect(troll.locator("#board-message ul.unsent li")).to_have_text(["spam three, not posted"])
 
+    # An erasure request: the removed author's hidden notes offer to delete everything of theirs.
+    erase = first.get_by_role("button", name="Erase the author's data")
+    erase.click()
+    confirm = first.get_by_role("button", name=re.compile("^Press again: delete all their notes"))
+    expect(confirm).to_be_focused()
+    confirm.click()
+    expect(dash.locator("li.note")).to_have_count(0)
+    expect(dash.locator("#announcer")).to_have_text(
+        "The author's notes, dots, actions and name were deleted."
+    )
+    expect(dash.get_by_role("heading", name=re.compile("^Group 1"))).to_be_focused()
+    assert api_notes(url, workshop) == []
+
 
 def test_outbox_survives_reload_and_a_lost_ack_makes_no_duplicate(
     live_server: LiveServer, new_context: NewContext

@@ -404,6 +404,63 @@ async def test_removing_a_participant_hides_their_notes_and_closes_their_link(
         await close_all(clients)
 
 
+async def test_erasing_a_participant_deletes_their_notes_dots_actions_and_name(
+    live_server, workshop
+):
+    """An erasure request (GDPR art. 17): everything the participant left in the workshop goes,
+    from the screens and from the disk; everyone else's stays."""
+    clients = await open_all(live_server, workshop)
+    aino = workshop["people"]["aino"]
+    secret = "Ainon arkaluonteinen muistiinpano bussista"
+    facilitator = clients["facilitator"]
+    try:
+        for who, text in (("aino", secret), ("aino", "bussi myöhässä"), ("bertil", "bussi hyvä")):
+            await clients[who].command("note.add", prompt_id=workshop["prompt"], text=text)
+        await clients["bertil"].command("note.add", prompt_id=workshop["prompt"], text="kahvi")
+        found = await facilitator.command("themes.run", themes=2)
+        assert found["type"] == "ack"
+        themes = (await clients["aino"].receive_until("themes.replaced"))["themes"]
+        assert (await facilitator.command("phase.set", phase="vote"))["type"] == "ack"
+        assert (await facilitator.command("actions.allow", allowed=True))["type"] == "ack"
+        theme_id = themes[0]["id"]
+        assert (await clients["aino"].command("vote.cast", theme_id=theme_id))["type"] == "ack"
+        added = await clients["aino"].command("action.add", theme_id=theme_id, what="Ainon idea")
+        assert added["type"] == "ack"
+
+        erased = await facilitator.command(
+            "participant.remove", participant_id=aino["participant_id"], erase=True
+        )
+        assert erased["type"] == "ack"
+        deleted = [await clients["bertil"].receive_until("note.deleted") for _ in range(2)]
+        assert all(m.keys() == {"type", "seq", "note_id", "prompt_id"} for m in deleted)
+        await clients["bertil"].receive_until("action.removed")
+        await facilitator.receive_until("votes.changed", theme_id=theme_id, votes=1)  # the cast
+        await facilitator.receive_until("votes.changed", theme_id=theme_id, votes=0)
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                await clients["aino"].receive()
+        assert closed.value.rcvd.code == 1008
+        headers = {"Authorization": f"Bearer {workshop['facilitator_token']}"}
+        base = f"{live_server.url}/api/workshops/{workshop['id']}"
+        notes = httpx.get(f"{base}/notes", headers=headers).json()["notes"]
+        assert sorted(n["text"] for n in notes) == ["bussi hyvä", "kahvi"]
+        summary = httpx.get(f"{base}/summary", params={"format": "json"}, headers=headers).text
+        assert "Aino" not in summary and "Ainon idea" not in summary and secret not in summary
+        db_path = live_server.settings.db_path
+        for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+            if path.exists():
+                assert secret.encode() not in path.read_bytes(), path.name
+        facilitator_replay = await replay_for(live_server.ws_url, workshop["facilitator_token"])
+        assert secret not in json.dumps(facilitator_replay)
+        assert [m["type"] for m in facilitator_replay].count("participant.removed") == 1
+        flag = await facilitator.command(
+            "participant.remove", participant_id=aino["participant_id"], erase="yes"
+        )
+        assert flag["code"] == "invalid"
+    finally:
+        await close_all(clients)
+
+
 async def test_a_participant_removed_while_saying_hello_is_closed_not_welcomed(
     server_factory, monkeypatch
 ):

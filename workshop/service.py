@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from workshop import commands, store, theme_commands
+from workshop import commands, store, theme_commands, vote_commands
 from workshop import events as ev
 from workshop import validation as check
 from workshop.db import Database
@@ -339,17 +339,25 @@ class Talkoot:
         self, principal: Principal, body: dict[str, Any]
     ) -> commands.CommandResult:
         """Stop a disruptive participant in one step: every note of theirs hidden, their link
-        closed. They may join again with the code, as anyone may; posting can be locked."""
+        closed. They may join again with the code, as anyone may; posting can be locked.
+        With `erase`, an erasure request: their notes, dots, actions and name are deleted."""
         facilitator_only(principal)
         cid = check.cid(body.get("cid"))
         participant_id = check.positive_id(body.get("participant_id"), "participant_id")
+        erasing = check.flag(body.get("erase", False), "erase")
 
-        def hiding(note_id: int) -> commands.Change:
-            hide = commands.hide_note(principal, note_id, True)
-            return theme_commands.leaving_its_theme(principal, note_id, hide)
+        def taking_away(note_id: int) -> commands.Change:
+            if erasing:
+                take = commands.delete_note(principal, note_id)
+            else:
+                take = commands.hide_note(principal, note_id, True)
+            return theme_commands.leaving_its_theme(principal, note_id, take)
 
-        change = commands.remove_participant(principal, participant_id, hiding)
+        rest = vote_commands.erase_dots_and_actions(principal, participant_id) if erasing else None
+        change = commands.remove_participant(principal, participant_id, taking_away, rest)
         result = await self.run(principal, cid, change)
+        if erasing:
+            await self.db.scrub()
         removed = Principal(principal.workshop_id, "participant", participant_id).actor
         self.hub.close_actor(principal.workshop_id, removed, "removed by the facilitator")
         self.presence.schedule(principal.workshop_id)

@@ -131,6 +131,26 @@ def delete_action(principal: Principal, action_id: int) -> Change:
     return change
 
 
+def erase_dots_and_actions(principal: Principal, participant_id: int) -> Change:
+    """A participant's dots and the actions they added go, and their name: the part of an
+    erasure that is not notes (commands.remove_participant deletes those)."""
+
+    def change(conn: sqlite3.Connection) -> list[ev.Event]:
+        conn.execute("update participants set name = null where id = ?", [participant_id])
+        actions = conn.execute(
+            "select id from actions where participant_id = ? order by id", [participant_id]
+        ).fetchall()
+        events = [e for (action_id,) in actions for e in delete_action(principal, action_id)(conn)]
+        voted = conn.execute(
+            "delete from votes where participant_id = ? returning theme_id", [participant_id]
+        ).fetchall()
+        for theme_id in sorted({row["theme_id"] for row in voted}):
+            events.append(votes_event(conn, principal, theme_id))
+        return events
+
+    return change
+
+
 def _voting_workshop(conn: sqlite3.Connection, workshop_id: str) -> sqlite3.Row:
     row: sqlite3.Row | None = conn.execute(
         "select phase, dots from workshops where id = ?", [workshop_id]
