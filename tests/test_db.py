@@ -234,28 +234,35 @@ async def test_a_removed_participants_command_is_refused_though_it_began_before(
         assert gid == groups[0].id
 
 
+def workshop_with_participant(
+    conn: sqlite3.Connection, workshop_id: str, name: str
+) -> tuple[int, Principal]:
+    """A one-prompt workshop and a participant in it: (the prompt's id, the participant)."""
+    _, prompts, _ = store.insert_workshop(
+        conn,
+        workshop_id=workshop_id,
+        new_code=lambda: f"{workshop_id.upper()}BC234",
+        title="Paja",
+        language="fi",
+        token_hash=f"facilitator-{workshop_id}",
+        prompt_texts=["Ideat?"],
+        group_names=["Lohja"],
+        group_choice=False,
+    )
+    pid, gid = store.insert_participant(conn, workshop_id, None, name, f"token-{workshop_id}")
+    return prompts[0].id, Principal(workshop_id, "participant", pid, gid, name)
+
+
 def test_a_workshop_takes_notes_up_to_its_limit_counting_every_way_in_and_out(tmp_path):
     conn = sqlite3.connect(tmp_path / "full.db", isolation_level=None)
     conn.row_factory = sqlite3.Row
     migrate(conn)
     conn.execute("begin")
-    _, prompts, _ = store.insert_workshop(
-        conn,
-        workshop_id="w",
-        new_code=lambda: "ABC234",
-        title="Paja",
-        language="fi",
-        token_hash="facilitator",
-        prompt_texts=["Ideat?"],
-        group_names=["Lohja"],
-        group_choice=False,
-    )
-    pid, gid = store.insert_participant(conn, "w", None, "Aino", "aino")
-    aino = Principal("w", "participant", pid, gid, "Aino")
+    prompt_id, aino = workshop_with_participant(conn, "w", "Aino")
     facilitator = Principal("w", "facilitator")
 
     def add(cid: str) -> commands.CommandResult:
-        return commands.run_command(conn, aino, cid, commands.add_note(aino, prompts[0].id, cid))
+        return commands.run_command(conn, aino, cid, commands.add_note(aino, prompt_id, cid))
 
     for number in range(commands.MAX_NOTES):
         add(f"n{number}")
@@ -276,20 +283,8 @@ def test_a_workshop_takes_notes_up_to_its_limit_counting_every_way_in_and_out(tm
 
     # Another workshop is not affected by this one's count.
     conn.execute("begin")
-    _, other_prompts, _ = store.insert_workshop(
-        conn,
-        workshop_id="x",
-        new_code=lambda: "XYZ234",
-        title="Toinen",
-        language="fi",
-        token_hash="other",
-        prompt_texts=["Ideat?"],
-        group_names=["Vihti"],
-        group_choice=False,
-    )
-    other_pid, other_gid = store.insert_participant(conn, "x", None, "Eino", "eino")
-    eino = Principal("x", "participant", other_pid, other_gid, "Eino")
-    commands.run_command(conn, eino, "e1", commands.add_note(eino, other_prompts[0].id, "oma"))
+    other_prompt_id, eino = workshop_with_participant(conn, "x", "Eino")
+    commands.run_command(conn, eino, "e1", commands.add_note(eino, other_prompt_id, "oma"))
     counts = dict(conn.execute("select id, note_count from workshops"))
     assert counts == {"w": commands.MAX_NOTES, "x": 1}
     conn.execute("commit")
