@@ -38,7 +38,7 @@ function showMessage(text, link, unsent = []) {
   const kept = unsent.length
     ? [el("p", {}, t("unsent_notes")), el("ul", { class: "unsent" }, ...unsent.map((note) => el("li", {}, note)))]
     : [];
-  box.replaceChildren(el("div", { class: "notice error" }, el("p", {}, text), ...kept,
+  box.replaceChildren(el("div", { class: "notice error", tabindex: -1 }, el("p", {}, text), ...kept,
     link ? el("p", {}, el("a", { class: "button", href: link.href }, link.text)) : null));
 }
 
@@ -108,8 +108,11 @@ function renderPhase() {
 }
 
 function renderLocked() {
-  // Vote and summary lock posting as a matter of course: no banner as if it were news.
-  $("locked-banner").hidden = !state.locked || state.ended || ["vote", "summary"].includes(state.phase);
+  // Vote and summary lock posting as a matter of course: no banner as if it were news, and no
+  // forms (the vote view shows the themes' notes); nor has a closed session.
+  const closed = state.ended || ["vote", "summary"].includes(state.phase);
+  $("locked-banner").hidden = !state.locked || closed; // and a pause is announced only with it
+  $("prompts").hidden = closed;
   for (const parts of ui.sections.values()) {
     // aria-disabled, not disabled: a focused Post button keeps the focus when posting pauses.
     setAttr(parts.button, "aria-disabled", state.locked || state.ended ? "true" : null);
@@ -341,12 +344,12 @@ const announcer = { groups: [], timer: 0 };
 
 function announceNote(note) {
   announcer.groups.push(groupName(note.group_id));
-  clearTimeout(announcer.timer);
-  announcer.timer = setTimeout(() => {
+  announcer.timer ||= setTimeout(() => {
     const groups = announcer.groups;
     announcer.groups = [];
+    announcer.timer = 0;
     say(groups.length === 1 ? t("new_note_from", { group: groups[0] }) : plural("new_notes", groups.length));
-  }, 1500);
+  }, 5000);
 }
 
 // ---- timer ----
@@ -453,7 +456,7 @@ const handlers = {
         state.locked = msg.locked;
         renderLocked();
         if (!state.locked) live.resume();
-        if (!replayed) say(t(state.locked ? "posting_locked" : "posting_open"));
+        if (!replayed && !(state.locked && $("locked-banner").hidden)) say(t(state.locked ? "posting_locked" : "posting_open"));
         break;
       default:
         return;
@@ -493,7 +496,7 @@ const handlers = {
   status(kind) {
     if (kind !== "open" && ui.holdRender) { ui.holdRender = false; scheduleRender(); }
     if (state.ended) return;
-    setConnection(kind === "open" ? "open" : kind === "connecting" ? "connecting" : "offline");
+    setConnection(kind); // "stopped" shows as offline too
     root.classList.toggle("is-offline", kind !== "open");
     // The offline banner goes in silence: say it (not on the first connection).
     if (kind === "offline") ui.offline = true;
@@ -504,8 +507,7 @@ const handlers = {
     setConnection("none");
     const unsent = live.outbox.filter((e) => e.type === "note.add" || e.type === "note.edit").map((e) => e.text)
       .concat([...ui.sections.values()].map((parts) => parts.textarea.value).filter((text) => text.trim()));
-    // Nothing more can be posted, voted or timed here: only the message (and the header) stay.
-    $("prompts").hidden = true;
+    renderLocked();
     state.timer = {};
     tickTimer();
     vote.end();
@@ -513,6 +515,7 @@ const handlers = {
     state.notes.clear();
     if (code === CLOSE_DELETED) showMessage(t("deleted"), null, unsent);
     else showMessage(t("bad_token"), { href: state.code ? `/j/${state.code}` : "/join", text: t("join_again") }, unsent);
+    $("board-message").firstChild.focus(); // not lost with the forms
     scheduleRender();
   },
 };

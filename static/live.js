@@ -330,6 +330,7 @@ export class LiveClient {
     for (const [cid, sentAt] of this.inFlight) {
       if (now - sentAt > RESEND_AFTER_MS) this.inFlight.delete(cid);
     }
+    this.adopt();
     this.flush();
   }
 }

@@ -155,7 +155,8 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
 
   function setBusy(message, done = "") {
     const busy = Boolean(message);
-    $("review").setAttribute("aria-busy", String(busy));
+    // Busy are the theme lists, not the review section: a busy region's status goes unread.
+    for (const list of document.querySelectorAll(".theme-cards")) list.setAttribute("aria-busy", String(busy));
     $("themes-status").textContent = busy ? message : done;
     $("themes-status").classList.toggle("busy", busy);
     for (const button of document.querySelectorAll("[data-run-prompt], #themes-all")) {
@@ -181,7 +182,8 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     }
     note.textContent = message;
     input.setAttribute("aria-invalid", "true");
-    input.setAttribute("aria-describedby", id);
+    const described = new Set((input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean)).add(id);
+    input.setAttribute("aria-describedby", [...described].join(" ")); // a hint it had stays
     input.focus();
   }
 
@@ -323,7 +325,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
 
   /** A labelled select with a button: the keyboard's (and anyone's) way to merge and move. */
   function choiceForm(key, label, buttonText, describedBy, options, done) {
-    const select = el("select", { id: key, "data-key": key, class: "small-select" },
+    const select = el("select", { id: key, "data-key": key, class: "small-select", "aria-describedby": describedBy },
       ...options.map(([value, text]) => el("option", { value }, text)));
     const form = el("form", { class: "choice-form", novalidate: true },
       el("label", { for: key, class: "inline-label" }, label), select,
@@ -375,9 +377,10 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
 
   function splitForm(theme) {
     const key = `split-label-${theme.id}`;
-    const input = el("input", { id: key, "data-key": key, maxLength: 80, autocomplete: "off" });
+    const input = el("input", { id: key, "data-key": key, maxLength: 80, autocomplete: "off", "aria-describedby": `${key}-hint` });
     const form = el("form", { class: "split-form", novalidate: true },
       el("label", { for: key }, t("split_label")),
+      el("p", { class: "hint", id: `${key}-hint` }, t("split_hint")),
       el("div", { class: "row" }, input, el("button", { type: "submit", class: "small secondary", "data-key": `${key}-go` }, t("split"))));
     form.addEventListener("submit", (event) => {
       event.preventDefault();

@@ -136,7 +136,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
       () => { if (fetchId === s.fetches) { s.summaryLoading = false; schedule(); } });
   }
 
-  /** The connection closed for good (removed; workshop deleted): no vote or summary view. */
+  /** The session ended for good: no vote or summary view. */
   function end() {
     s.phase = null;
     summary(false);

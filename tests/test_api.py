@@ -300,3 +300,15 @@ def test_the_dashboard_says_who_sees_themes_of_all_groups(live_server):
         ).text
         assert ('aria-describedby="themes-group-hint"' in page) is hinted
         assert ("shown to every participant" in page) is hinted
+
+
+def test_the_accessibility_statement_says_when_it_was_reviewed_and_what_falls_short(
+    server_factory,
+):
+    server = server_factory(accessibility_contact="saavutettavuus@example.fi")
+    english = httpx.get(f"{server.url}/accessibility", params={"lang": "en"}).text
+    assert "last reviewed on 23 Nov 2026" in english  # Act 306/2019 asks for the date
+    assert "may be read aloud with the wrong pronunciation" in english
+    assert 'href="mailto:saavutettavuus@example.fi"' in english
+    finnish = httpx.get(f"{server.url}/accessibility", params={"lang": "fi"}).text
+    assert "tarkistettu viimeksi 23.11.2026" in finnish

@@ -135,6 +135,46 @@ def test_the_focus_follows_the_view_that_replaces_the_focused_one(
     expect(page.locator("#summary-heading")).to_be_focused()
 
 
+def test_the_vote_phase_replaces_the_forms_and_is_announced_once(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """Voting locks posting as a matter of course: the note forms give way to the vote view,
+    which takes the focus, and only the phase change is announced, not a pause."""
+    url = live_server.url
+    workshop = workshop_with_themes(live_server)
+    token = workshop["facilitator_token"]
+    send_as(live_server, token, "phase.set", phase="ideate")
+    page = board_for(new_context(**PHONE), url, join(url, workshop["code"], name="Eino"))
+    page.get_by_label("Your note").focus()
+    send_as(live_server, token, "phase.set", phase="vote")
+    expect(page.locator("#prompts")).to_be_hidden()
+    expect(page.locator("#vote-heading")).to_be_focused()
+    expect(announcer(page)).to_have_text("Phase: Voting")
+    page.wait_for_timeout(500)  # the lock came after the phase: nothing more is said
+    expect(announcer(page)).to_have_text("Phase: Voting")
+
+    send_as(live_server, token, "phase.set", phase="ideate")  # back to notes: forms again
+    expect(page.get_by_label("Your note")).to_be_visible()
+
+
+def test_pages_reflow_on_a_phone_with_text_at_twice_the_size(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """Large system text is common on participants' phones (WCAG 1.4.4): no page a phone opens
+    may scroll sideways. The header's language links kept every page 524 px wide, and the
+    landing page's fields 416 px. (Without mobile emulation: it zooms out to fit instead.)"""
+    url = live_server.url
+    workshop = strengths_workshop(url)
+    context = new_context(viewport={"width": 360, "height": 640})
+    board = board_for(context, url, join(url, workshop["code"], name="Aino"))
+    pages = [board] + [
+        open_page(context, f"{url}{path}") for path in ("/", f"/j/{workshop['code']}")
+    ]
+    for page in pages:
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
+
+
 def test_hiding_the_note_being_edited_moves_the_focus_to_its_prompt(
     live_server: LiveServer, new_context: NewContext
 ) -> None:

@@ -118,6 +118,9 @@ async def test_participants_see_the_summary_only_when_published_and_shared(live_
     assert "<b>Liikenne" not in fragment.text
     assert "<svg" in fragment.text
     assert "31.12.2026" in fragment.text  # the workshop's language writes the date
+    # The board shows it under its h2 "Summary": prompts are h3, themes h4, actions h5.
+    assert '<h3 id="summary-prompt-' in fragment.text and "<h2" not in fragment.text
+    assert "<h4 " in fragment.text and "<h5>" in fragment.text
     # Turning sharing off withdraws the summary from participants again.
     await facilitator.command("sharing.set", shared=False)
     assert (await facilitator.receive_until("summary.changed"))["published"] is False
@@ -128,6 +131,7 @@ async def test_participants_see_the_summary_only_when_published_and_shared(live_
 def test_summary_page_and_bad_requests(live_server, finished):
     token = finished["facilitator_token"]
     page = httpx.get(f"{live_server.url}/d/{finished['id']}/summary", params={"token": token})
+    assert '<h2 id="summary-prompt-' in page.text  # under the page's h1
     assert page.status_code == 200
     assert "Kimppakyydit" in page.text and "format=docx" in page.text
     assert f'href="/d/{finished["id"]}?token={token}"' in page.text  # back to the dashboard
@@ -168,8 +172,12 @@ async def test_a_series_compares_workshops(live_server):
     assert sum(t["total"] for t in compared["themes"]) <= 18
     assert {t["spread"] for t in compared["themes"]} <= {"common", "local", "some"}
     assert any(t["counts"][first["id"]] and t["counts"][second["id"]] for t in compared["themes"])
-    page = httpx.get(series["url"], timeout=60)
+    page = httpx.get(series["url"] + "&lang=en", timeout=60)
     assert page.status_code == 200 and "Karkkila" in page.text
+    # Finnish workshops on an English page: a screen reader reads their words in Finnish.
+    assert '<th scope="col" lang="fi">Karkkila</th>' in page.text
+    labels = page.text.count('class="theme-label"')
+    assert labels and page.text.count('class="theme-label" lang="fi"') == labels
     download = httpx.get(
         f"{url}/{series['id']}/summary",
         params={"format": "xlsx", "themes": 2},

@@ -40,7 +40,8 @@ async def workshop_summary(request: Request) -> Response:
         raise forbidden("the facilitator has not published the summary yet")
     summary = await build_summary(talkoot.db, workshop_id)
     if fmt == HTML:
-        return render_fragment(request, "_summary.html", summary_context(summary), summary.language)
+        context = summary_context(summary, top=3)
+        return render_fragment(request, "_summary.html", context, summary.language)
     return await download(summary, fmt)
 
 
@@ -50,7 +51,7 @@ async def series_summary(request: Request) -> Response:
     language = comparison.workshops[0].language if comparison.workshops else "fi"
     summary = comparison_summary(comparison, language)
     if fmt == HTML:
-        return render_fragment(request, "_summary.html", summary_context(summary), language)
+        return render_fragment(request, "_summary.html", summary_context(summary, top=3), language)
     return await download(summary, fmt)
 
 
@@ -70,9 +71,11 @@ async def summary_page(request: Request) -> Response:
 SCREEN_CHART_WIDTH = 320.0
 
 
-def summary_context(summary: WorkshopSummary) -> dict[str, object]:
-    """The template draws each chart while it renders, so the chart speaks the page's language."""
-    return {"summary": summary, "chart": _screen_chart, "formats": FORMATS}
+def summary_context(summary: WorkshopSummary, top: int = 2) -> dict[str, object]:
+    """The template draws each chart while it renders, so the chart speaks the page's language.
+    `top` is the level of its prompt headings: 2 on the summary page, 3 in the HTML fragment
+    (`?format=html`), which a page shows under a heading of its own."""
+    return {"summary": summary, "chart": _screen_chart, "formats": FORMATS, "top": top}
 
 
 def _screen_chart(section: PromptSection) -> str:
