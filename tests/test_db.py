@@ -310,3 +310,58 @@ def test_a_workshops_notes_are_counted_when_the_count_comes_in(tmp_path):
     migrate(conn)
     assert dict(conn.execute("select id, note_count from workshops")) == {"w": 2, "e": 0}
     conn.close()
+
+
+def test_a_deleted_notes_id_is_never_given_to_another_note(tmp_path):
+    """A hide queued on an offline dashboard for a deleted note hid the next new note, which
+    SQLite had given the same id."""
+    conn = sqlite3.connect(tmp_path / "ids.db", isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    migrate(conn)
+    conn.execute("begin")
+    prompt_id, aino = workshop_with_participant(conn, "w", "Aino")
+    posted = commands.run_command(conn, aino, "a", commands.add_note(aino, prompt_id, "poistuva"))
+    deleted_id = posted.note["id"] if posted.note else 0
+    commands.run_command(conn, aino, "d", commands.delete_note(aino, deleted_id))
+    again = commands.run_command(conn, aino, "b", commands.add_note(aino, prompt_id, "uusi"))
+    conn.execute("commit")
+    assert again.note and again.note["id"] > deleted_id
+    conn.close()
+
+
+def test_rebuilding_the_notes_table_keeps_every_note_and_what_refers_to_it(tmp_path):
+    conn = old_database(tmp_path / "old.db", "A note's id is never given again")
+    conn.executescript(
+        """
+        insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
+            values ('w', 'C', 't', 'fi', 'h', 'now');
+        insert into prompts (id, workshop_id, position, text) values (1, 'w', 0, 'p');
+        insert into workshop_groups (id, workshop_id, position, name) values (5, 'w', 0, 'A');
+        insert into participants (id, workshop_id, group_id, name, token_hash, created_at)
+            values (9, 'w', 5, 'A', 't', 'now');
+        insert into notes (id, workshop_id, prompt_id, group_id, participant_id, text,
+            created_at, updated_at)
+            values (1, 'w', 1, 5, 9, 'yksi', 'now', 'now'), (2, 'w', 1, 5, 9, 'kaksi', 'now', 'now');
+        insert into themes (id, workshop_id, prompt_id, position, label, keywords, created_at)
+            values (3, 'w', 1, 0, 'l', '[]', 'now');
+        insert into theme_notes (note_id, theme_id) values (1, 3), (2, 3);
+        """
+    )
+    conn.commit()
+    migrate(conn)
+    assert conn.execute("pragma foreign_keys").fetchone()[0] == 0  # as this connection had it
+    assert conn.execute("select id, text from notes order by id").fetchall() == [
+        (1, "yksi"),
+        (2, "kaksi"),
+    ]
+    assert conn.execute("select count(*) from theme_notes").fetchone()[0] == 2  # no cascade
+    assert conn.execute("select note_count from workshops").fetchone()[0] == 2  # triggers kept
+    conn.execute("pragma foreign_keys = on")
+    conn.execute("delete from notes where id = 2")
+    conn.execute(
+        "insert into notes (workshop_id, prompt_id, group_id, participant_id, text, created_at,"
+        " updated_at) values ('w', 1, 5, 9, 'kolme', 'now', 'now')"
+    )
+    assert conn.execute("select max(id) from notes").fetchone()[0] == 3
+    assert conn.execute("select count(*) from theme_notes").fetchone()[0] == 1  # cascades again
+    conn.close()

@@ -612,8 +612,9 @@ async def test_group_runs_thin_all_group_themes_and_two_groups_themes_do_not_mer
         await close_all(clients)
 
 
-async def test_a_deleted_notes_id_given_again_shows_nothing_of_the_new_note(live_server, workshop):
-    """SQLite gives the highest id again after it is deleted, even to another workshop."""
+async def test_a_deleted_notes_id_and_cid_show_nothing_of_a_later_note(live_server, workshop):
+    """SQLite gave the highest id again after it was deleted, even to another workshop's note;
+    ids no longer come round (AUTOINCREMENT), and a repeated cid still shows nothing new."""
     aino = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
     cid = new_cid()
     posted = await aino.command("note.add", cid=cid, prompt_id=workshop["prompt"], text="oma")
@@ -626,7 +627,7 @@ async def test_a_deleted_notes_id_given_again_shows_nothing_of_the_new_note(live
         json={"prompt_id": other["prompts"][0]["id"], "text": "toisen pajan salaisuus", "cid": cid},
         headers={"Authorization": f"Bearer {stranger['participant_token']}"},
     )
-    assert response.json()["id"] == posted["note"]["id"]  # the id came round again
+    assert response.json()["id"] > posted["note"]["id"]  # not the deleted note's id
     replay = await replay_for(live_server.ws_url, workshop["people"]["bertil"]["participant_token"])
     assert "salaisuus" not in json.dumps(replay)
     again = await connect(live_server.ws_url, workshop["people"]["aino"]["participant_token"])
@@ -635,6 +636,31 @@ async def test_a_deleted_notes_id_given_again_shows_nothing_of_the_new_note(live
         assert "salaisuus" not in json.dumps(resent) and "note" not in resent
     finally:
         await again.close()
+
+
+async def test_a_hide_sent_late_for_a_deleted_note_hides_no_other_note(live_server, workshop):
+    """A dashboard offline queued "hide" for a note its author then deleted; someone posted
+    meanwhile. The hide arriving at last must not land on the new note."""
+    clients = await open_all(live_server, workshop)
+    try:
+        rude = await clients["aino"].command(
+            "note.add", prompt_id=workshop["prompt"], text="asiaton"
+        )
+        await clients["aino"].command("note.delete", note_id=rude["note"]["id"])
+        innocent = await clients["bertil"].command(
+            "note.add", prompt_id=workshop["prompt"], text="asiallinen"
+        )
+        late = await clients["facilitator"].command(
+            "note.hide", note_id=rude["note"]["id"], hidden=True
+        )
+        assert late["code"] == "not_found"
+        listed = httpx.get(
+            f"{live_server.url}/api/workshops/{workshop['id']}/notes",
+            headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+        ).json()["notes"]
+        assert [(n["id"], n["hidden"]) for n in listed] == [(innocent["note"]["id"], False)]
+    finally:
+        await close_all(clients)
 
 
 async def test_a_theme_left_with_one_note_by_hiding_is_no_theme(live_server, workshop):

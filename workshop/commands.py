@@ -143,9 +143,9 @@ def delete_note(principal: Principal, note_id: int) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         note = _own_note(conn, principal, note_id)
         conn.execute("delete from notes where id = ?", [note_id])
-        # SQLite gives the highest id again to the next note, in any workshop: nothing may
-        # point at the deleted note any longer, or a replay or a repeated cid would show that
-        # new note in its place.
+        # Nothing may point at the deleted note any longer. Ids are not given again (migration
+        # 11), but before it SQLite gave the highest one to the next note, in any workshop,
+        # and a replay or a repeated cid would have shown that note in its place.
         for table in ("events", "commands"):
             conn.execute(
                 f"update {table} set note_id = null where workshop_id = ? and note_id = ?",

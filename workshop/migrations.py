@@ -205,12 +205,55 @@ MIGRATIONS: list[str] = [
         update workshops set note_count = note_count - 1 where id = old.workshop_id;
     end;
     """,
+    """
+    -- A note's id is never given again (AUTOINCREMENT). SQLite gave the highest deleted id to
+    -- the next note, so a command queued for a deleted note (a facilitator's "hide", sent when
+    -- an offline dashboard came back) hid someone else's new note.
+    create table notes_numbered (
+        id integer primary key autoincrement,
+        workshop_id text not null references workshops(id) on delete cascade,
+        prompt_id integer not null references prompts(id) on delete cascade,
+        group_id integer not null references workshop_groups(id) on delete cascade,
+        participant_id integer references participants(id) on delete cascade,
+        text text not null,
+        hidden integer not null default 0,
+        votes integer not null default 0,
+        created_at text not null,
+        updated_at text not null
+    );
+    insert into notes_numbered select id, workshop_id, prompt_id, group_id, participant_id, text,
+        hidden, votes, created_at, updated_at from notes;
+    drop table notes;
+    alter table notes_numbered rename to notes;
+    create index notes_by_workshop on notes(workshop_id, prompt_id);
+    create trigger notes_counted_in after insert on notes begin
+        update workshops set note_count = note_count + 1 where id = new.workshop_id;
+    end;
+    create trigger notes_counted_out after delete on notes begin
+        update workshops set note_count = note_count - 1 where id = old.workshop_id;
+    end;
+    """,
 ]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every migration newer than the database's user_version; return the new version."""
+    """Apply every migration newer than the database's user_version; return the new version.
+
+    Foreign keys are off meanwhile, as SQLite's way to rebuild a table asks: dropping the old
+    table would otherwise delete, through `on delete cascade`, the rows that refer to it.
+    They are checked before each migration commits.
+    """
     version = conn.execute("pragma user_version").fetchone()[0]
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        conn.executescript(f"begin immediate; {script}; pragma user_version = {number}; commit;")
+    enforced = conn.execute("pragma foreign_keys").fetchone()[0]
+    conn.execute("pragma foreign_keys = off")  # only outside a transaction does it take effect
+    try:
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            conn.executescript(f"begin immediate; {script}; pragma user_version = {number};")
+            broken = conn.execute("pragma foreign_key_check").fetchall()
+            if broken:
+                conn.execute("rollback")
+                raise sqlite3.IntegrityError(f"migration {number} broke foreign keys: {broken[:3]}")
+            conn.execute("commit")
+    finally:
+        conn.execute(f"pragma foreign_keys = {'on' if enforced else 'off'}")
     return len(MIGRATIONS)
