@@ -341,7 +341,8 @@ def test_rebuilding_the_notes_table_keeps_every_note_and_what_refers_to_it(tmp_p
             values (9, 'w', 5, 'A', 't', 'now');
         insert into notes (id, workshop_id, prompt_id, group_id, participant_id, text,
             created_at, updated_at)
-            values (1, 'w', 1, 5, 9, 'yksi', 'now', 'now'), (2, 'w', 1, 5, 9, 'kaksi', 'now', 'now');
+            values (1, 'w', 1, 5, 9, 'yksi', 'now', 'now'),
+                   (2, 'w', 1, 5, 9, 'kaksi', 'now', 'now');
         insert into themes (id, workshop_id, prompt_id, position, label, keywords, created_at)
             values (3, 'w', 1, 0, 'l', '[]', 'now');
         insert into theme_notes (note_id, theme_id) values (1, 3), (2, 3);
