@@ -1,6 +1,6 @@
 // The facilitator's dashboard: steer the workshop and watch every group's notes live.
 const assets = JSON.parse(document.getElementById("assets").textContent);
-const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient, CLOSE_DELETED }, { createReview }, { el, confirmedTwice, keepFocus, say }] = await Promise.all([
+const [{ t, plural, readJson, errorText, formatDate, formatTime }, { LiveClient, storage, CLOSE_DELETED }, { createReview }, { el, confirmedTwice, keepFocus, say }] = await Promise.all([
   import(assets["i18n.js"]),
   import(assets["live.js"]),
   import(assets["review.js"]),
@@ -203,8 +203,12 @@ function setConnection(kind) {
   else if (kind === "offline") box.replaceChildren(el("p", { class: "banner offline" }, t("offline")));
 }
 
+// Changes made offline are kept in this browser until sent, through reloads too: the offline
+// banner promises they will be sent.
+const outboxKey = `talkoot:outbox:dashboard:${data.workshop_id}`;
 const live = new LiveClient({
   token: data.token,
+  outboxKey,
   handlers: {
     welcome(msg, since) {
       const w = msg.workshop;
@@ -273,6 +277,7 @@ const live = new LiveClient({
     closed(code) {
       state.ended = true;
       setConnection("none");
+      storage.remove(outboxKey); // nothing it holds can be sent any more
       $("dash-message").replaceChildren(el("p", { class: "notice error" }, code === CLOSE_DELETED ? t("deleted") : t("bad_token")));
       // Nothing of a deleted workshop stays on screen (a projector may be showing it).
       if (code === CLOSE_DELETED) {

@@ -467,6 +467,61 @@ class FlakySocket:
         ws.on_message(lambda message: server.send(message))
 
 
+def test_dashboard_changes_made_offline_are_sent_after_a_reload(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """The offline banner promises the changes will be sent: a reload used to drop them."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Ideas?"], groups=1)
+    context = new_context()
+    socket = FlakySocket(context, lose=lambda data: False)
+    dash = open_page(context, workshop["dashboard_url"] + "&lang=en")
+    expect(dash.locator("#connection")).to_be_empty()
+    socket.blocked = True
+    context.set_offline(True)
+    expect(dash.locator("#connection")).to_contain_text("Offline")
+    dash.get_by_role("button", name="Pause posting").click()
+    context.set_offline(False)  # the page loads again; its socket stays refused
+    dash.reload()
+    expect(dash.get_by_role("button", name="Pause posting")).to_be_visible()  # not sent yet
+    socket.blocked = False
+    expect(dash.get_by_role("button", name="Open posting")).to_be_visible(timeout=20000)
+    aino = join(url, workshop["code"], name="Aino")
+    refused = httpx.post(
+        f"{url}/api/workshops/{workshop['id']}/notes",
+        json={"prompt_id": workshop["prompts"][0]["id"], "text": "x", "cid": "c1"},
+        headers={"Authorization": f"Bearer {aino['participant_token']}"},
+        timeout=10,
+    )
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "locked"
+
+
+def test_a_note_queued_in_a_tab_that_closed_is_sent_by_the_other_tab(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """Two tabs of one participant share the outbox; the connected one used to leave what the
+    other queued in storage until it happened to reconnect."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Ideas?"], groups=1)
+    person = join(url, workshop["code"], name="Aino")
+    context = new_context(**PHONE)
+    first = board_for(context, url, person)
+    # The second tab has no connection: it draws the board from the copy the first one keeps.
+    cached = "Object.keys(localStorage).some((k) => k.startsWith('talkoot:board:'))"
+    for _ in range(50):
+        if first.evaluate(cached):
+            break
+        first.wait_for_timeout(100)
+    second = context.new_page()
+    second.route_web_socket(re.compile(r"/ws$"), lambda ws: ws.close(code=1011, reason="test"))
+    second.goto(f"{url}/w/{workshop['id']}?lang=en")
+    post(second, "Ideas?", "typed in the second tab")
+    expect(board_note(second, "typed in the second tab")).to_contain_text("Waiting to send")
+    second.close()
+    expect(board_note(first, "typed in the second tab")).to_have_count(1)
+    assert [n["text"] for n in api_notes(url, workshop)] == ["typed in the second tab"]
+
+
 def test_a_removed_participant_loses_their_notes_and_their_link(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
