@@ -51,9 +51,7 @@ function setConnection(kind) {
 
 // ---- rendering ----
 
-function groupName(id) {
-  return state.groups.get(id) || "";
-}
+const groupName = (id) => state.groups.get(id) || "";
 
 function buildPrompts() {
   const container = $("prompts");
@@ -165,7 +163,6 @@ function loadCache() {
     if (area) { area.value = text; area.dispatchEvent(new Event("input")); }
   }
   renderHeader();
-  renderLocked();
   scheduleRender();
 }
 
@@ -183,10 +180,11 @@ function pendingView() {
   const claimed = new Set();
   for (const entry of live ? live.outbox : []) {
     if (entry.type === "note.add") {
-      // Sent, and its note arrived before the ack: show the note only.
+      // Sent, and its note arrived before the ack: show the note only. (Ids only grow: an
+      // earlier note of the same text, older than the entry, is not it.)
       if (entry.sent) {
         const match = [...state.notes.values()].find((n) => n.participant_id === state.me && !claimed.has(n.id)
-          && n.prompt_id === entry.prompt_id && n.text === entry.text.trim());
+          && n.id > (entry.seen || 0) && n.prompt_id === entry.prompt_id && n.text === entry.text.trim());
         if (match) { claimed.add(match.id); continue; }
       }
       if (!adds.has(entry.prompt_id)) adds.set(entry.prompt_id, []);
@@ -311,7 +309,7 @@ function post(promptId, parts) {
   if (state.locked) return say(t("posting_locked"));
   if (!text) return showFormError(parts, t("err.empty"));
   if (text.length > MAX_CHARS) return showFormError(parts, t("err.too_long"));
-  live.send("note.add", { prompt_id: promptId, text });
+  live.send("note.add", { prompt_id: promptId, text, seen: Math.max(0, ...state.notes.keys()) });
   say(t("added"));
   parts.textarea.value = "";
   parts.textarea.dispatchEvent(new Event("input"));

@@ -9,6 +9,9 @@ function readJson(id) {
 
 const strings = readJson("i18n");
 
+/** More strings, for views whose code (and text) loads later. */
+export const addStrings = (more) => Object.assign(strings, more);
+
 /** The string for `key` with {placeholders} filled in. */
 export function t(key, params = {}) {
   const text = typeof strings[key] === "string" ? strings[key] : key;

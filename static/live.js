@@ -311,7 +311,7 @@ export class LiveClient {
     for (const entry of this.outbox) {
       if (this.inFlight.size >= MAX_IN_FLIGHT) break;
       if (entry.hold || this.inFlight.has(entry.cid) || (entry.notBefore && entry.notBefore > now)) continue;
-      const { hold, notBefore, sent, ...command } = entry;
+      const { hold, notBefore, sent, seen, ...command } = entry; // the screen's own notes
       this.ws.send(JSON.stringify(command));
       this.inFlight.set(entry.cid, now);
       if (!entry.sent) { entry.sent = true; changed = true; }

@@ -2,11 +2,27 @@
 // phase first comes: the themes of each prompt with their dots, the participant's own dots and
 // actions when allowed; then the summary the facilitator published.
 
-// Their styles (static/results.css) come with them, not with the board's first load. The
-// import resolves once they apply, so no view is drawn unstyled; without them, drawn plain.
+// Their styles (static/results.css) and text come with them, not with the board's first load.
+// The import resolves once both are here, so no view is drawn unstyled or without words
+// (offline, the styles are left out; the text is tried three times, then its keys show).
 const assets = JSON.parse(document.getElementById("assets").textContent);
-await new Promise((done) => document.head.append(Object.assign(document.createElement("link"),
-  { rel: "stylesheet", href: assets["results.css"], onload: done, onerror: done })));
+const { addStrings } = await import(assets["i18n.js"]);
+await Promise.all([
+  new Promise((done) => document.head.append(Object.assign(document.createElement("link"),
+    { rel: "stylesheet", href: assets["results.css"], onload: done, onerror: done }))),
+  fetchStrings(`/strings/results.json?lang=${encodeURIComponent(document.documentElement.lang)}`),
+]);
+
+async function fetchStrings(url, tries = 3) {
+  try {
+    const response = await fetch(url);
+    if (response.ok) return addStrings(await response.json());
+  } catch { /* offline for now */ }
+  if (tries > 1) {
+    await new Promise((wait) => setTimeout(wait, 1000));
+    await fetchStrings(url, tries - 1);
+  }
+}
 
 /** Returns the function that draws the view from the vote state `s` (owned by vote.js). */
 export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule, noteText }) {

@@ -312,3 +312,20 @@ def test_the_accessibility_statement_says_when_it_was_reviewed_and_what_falls_sh
     assert 'href="mailto:saavutettavuus@example.fi"' in english
     finnish = httpx.get(f"{server.url}/accessibility", params={"lang": "fi"}).text
     assert "tarkistettu viimeksi 23.11.2026" in finnish
+
+
+def test_the_vote_views_strings_come_apart_from_the_board(live_server):
+    """The board's first load leaves out the vote and summary views' text (60 KB budget);
+    static/vote_view.js fetches it in the board's language when those views first show."""
+    created = create_workshop(live_server.url, language="fi")
+    board = httpx.get(f"{live_server.url}/w/{created['id']}", params={"lang": "sv"}).text
+    assert "Lägg till en prick" not in board and "Lisää piste" not in board
+    for lang, add_dot in (("fi", "Lisää piste"), ("sv", "Lägg till en prick"), ("en", "Add dot")):
+        answer = httpx.get(f"{live_server.url}/strings/results.json", params={"lang": lang})
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("application/json")
+        strings = answer.json()
+        assert strings["add_dot"] == add_dot
+        assert len(strings["theme_notes"]) == 2 and "{n}" in strings["theme_notes"][1]
+    odd = httpx.get(f"{live_server.url}/strings/results.json", params={"lang": "xx<script>"})
+    assert odd.status_code == 200 and odd.json()["add_dot"]  # another language: the default

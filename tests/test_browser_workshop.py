@@ -522,6 +522,43 @@ def test_a_note_queued_in_a_tab_that_closed_is_sent_by_the_other_tab(
     assert [n["text"] for n in api_notes(url, workshop)] == ["typed in the second tab"]
 
 
+def test_a_second_note_of_the_same_text_shows_as_waiting_until_stored(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """The same text twice: while the second is sent but unanswered, the board showed one note,
+    taking the first for the arrived copy of the second."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Ideas?"], groups=1)
+    context = new_context(**PHONE)
+    adds: list[str] = []
+
+    def route(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            if isinstance(message, str) and json.loads(message).get("type") == "note.add":
+                adds.append(message)
+                if len(adds) == 2:
+                    return  # the second post is lost on the way
+            server.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(lambda message: ws.send(message))
+
+    context.route_web_socket(re.compile(r"/ws$"), route)
+    page = board_for(context, url, join(url, workshop["code"], name="Aino"))
+    post(page, "Ideas?", "Yes")
+    expect(board_note(page, "Yes")).to_have_count(1)
+    expect(board_note(page, "Yes").first).not_to_contain_text("Waiting to send")
+    post(page, "Ideas?", "Yes")
+    expect(board_note(page, "Yes")).to_have_count(2)
+    expect(board_note(page, "Yes").nth(1)).to_contain_text("Waiting to send")
+    assert len(api_notes(url, workshop)) == 1
+    # Sent again after 15 s without an answer, it is stored once.
+    expect(board_note(page, "Yes").nth(1)).not_to_contain_text("Waiting", timeout=25000)
+    assert [n["text"] for n in api_notes(url, workshop)] == ["Yes", "Yes"]
+
+
 def test_a_removed_participant_loses_their_notes_and_their_link(
     live_server: LiveServer, new_context: NewContext
 ) -> None:

@@ -90,6 +90,18 @@ def render_fragment(
     return HTMLResponse(html, headers={**PAGE_HEADERS, "Cache-Control": "no-store"})
 
 
+def use_page_language(request: Request, fallback: str = i18n.DEFAULT_LANGUAGE) -> str:
+    """Speak the language ?lang=, the remembered choice or the browser asks for; return it."""
+    language = i18n.negotiate(
+        request.query_params.get("lang"),
+        request.cookies.get(i18n.LANGUAGE_COOKIE),
+        request.headers.get("accept-language"),
+        fallback,
+    )
+    i18n.use_language(language)
+    return language
+
+
 def render(
     request: Request,
     template: str,
@@ -99,13 +111,7 @@ def render(
 ) -> Response:
     """Render in the negotiated language, remembering an explicit ?lang= choice."""
     chosen = request.query_params.get("lang")
-    language = i18n.negotiate(
-        chosen,
-        request.cookies.get(i18n.LANGUAGE_COOKIE),
-        request.headers.get("accept-language"),
-        fallback_language,
-    )
-    i18n.use_language(language)
+    language = use_page_language(request, fallback_language)
     env: Environment = request.app.state.templates
     html = env.get_template(template).render(request=request, lang=language, **context)
     response = HTMLResponse(
@@ -171,6 +177,15 @@ async def accessibility(request: Request) -> Response:
     is_email = bool(contact) and "@" in str(contact) and "://" not in str(contact)
     context = {"contact": contact, "contact_is_email": is_email, "reviewed": ACCESSIBILITY_REVIEWED}
     return render(request, "accessibility.html", context)
+
+
+async def results_strings(request: Request) -> Response:
+    """The board's vote and summary views' UI strings, in ?lang= (else as a page would choose):
+    static/vote_view.js fetches them when those views first show."""
+    use_page_language(request)
+    env: Environment = request.app.state.templates
+    text = env.get_template("results_strings.json").render()
+    return Response(text, media_type="application/json", headers={"Cache-Control": "no-cache"})
 
 
 async def join_qr(request: Request) -> Response:

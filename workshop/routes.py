@@ -24,6 +24,7 @@ def build_routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/series/{series_id}", series_views.series_page, name="series"),
         Route("/accessibility", pages.accessibility, name="accessibility"),
         Route("/qr/{code}.svg", pages.join_qr, name="join_qr"),
+        Route("/strings/results.json", pages.results_strings, name="results_strings"),
         Route("/healthz", views.healthz, name="healthz"),
         Route("/api/workshops", views.create_workshop, methods=["POST"], name="api_create"),
         Route("/api/join", views.join, methods=["POST"], name="api_join"),
