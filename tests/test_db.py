@@ -366,3 +366,48 @@ def test_rebuilding_the_notes_table_keeps_every_note_and_what_refers_to_it(tmp_p
     assert conn.execute("select max(id) from notes").fetchone()[0] == 3
     assert conn.execute("select count(*) from theme_notes").fetchone()[0] == 1  # cascades again
     conn.close()
+
+
+def test_notes_number_on_from_the_highest_id_the_log_names(tmp_path):
+    """Migration 11 numbered on from the highest note left; one deleted above it could come
+    round once more. The log's note.deleted events remember it."""
+    conn = old_database(tmp_path / "old.db", "A theme a person named")
+    conn.executescript(
+        """
+        insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
+            values ('w', 'C', 't', 'fi', 'h', 'now');
+        insert into prompts (id, workshop_id, position, text) values (1, 'w', 0, 'p');
+        insert into workshop_groups (id, workshop_id, position, name) values (5, 'w', 0, 'A');
+        insert into participants (id, workshop_id, group_id, name, token_hash, created_at)
+            values (9, 'w', 5, 'A', 't', 'now');
+        insert into notes (id, workshop_id, prompt_id, group_id, participant_id, text,
+            created_at, updated_at) values (2, 'w', 1, 5, 9, 'kaksi', 'now', 'now');
+        insert into events (workshop_id, seq, type, payload, created_at)
+            values ('w', 1, 'note.deleted', '{"note_id": 30, "prompt_id": 1}', 'now');
+        update sqlite_sequence set seq = 2 where name = 'notes';
+        """
+    )
+    conn.commit()
+    migrate(conn)
+    conn.execute(
+        "insert into notes (workshop_id, prompt_id, group_id, participant_id, text, created_at,"
+        " updated_at) values ('w', 1, 5, 9, 'uusi', 'now', 'now')"
+    )
+    assert conn.execute("select max(id) from notes").fetchone()[0] == 31
+    conn.close()
+
+
+def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
+    conn = sqlite3.connect(tmp_path / "failing.db", isolation_level=None)
+    conn.execute("pragma foreign_keys = on")
+    migrate(conn)
+    broken = MIGRATIONS + ["create table half_done (x); select no_such_column from workshops"]
+    monkeypatch.setattr("workshop.migrations.MIGRATIONS", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        migrate(conn)
+    assert not conn.in_transaction
+    assert conn.execute("pragma user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("pragma foreign_keys").fetchone()[0] == 1  # on again
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    assert "half_done" not in tables
+    conn.close()

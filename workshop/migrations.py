@@ -233,6 +233,24 @@ MIGRATIONS: list[str] = [
         update workshops set note_count = note_count - 1 where id = old.workshop_id;
     end;
     """,
+    """
+    -- A theme a person named (renamed, or split off under a name) keeps the label they wrote.
+    -- Any other label is the analysis's and loses the words of notes that leave the theme
+    -- (hidden, deleted, erased), even after a merge or an action marked the theme edited.
+    -- Themes from before cannot be told apart: an edited one counts as named.
+    alter table themes add column named integer not null default 0;
+    update themes set named = edited;
+    -- Migration 11 numbered notes on from the highest note left; a higher one deleted before
+    -- could come round once more. Number on from the highest note any event or command names.
+    insert into sqlite_sequence (name, seq)
+        select 'notes', 0 where not exists (select 1 from sqlite_sequence where name = 'notes');
+    update sqlite_sequence set seq = max(
+        seq,
+        coalesce((select max(id) from notes), 0),
+        coalesce((select max(json_extract(payload, '$.note_id')) from events), 0),
+        coalesce((select max(note_id) from commands), 0)
+    ) where name = 'notes';
+    """,
 ]
 
 
@@ -251,9 +269,12 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.executescript(f"begin immediate; {script}; pragma user_version = {number};")
             broken = conn.execute("pragma foreign_key_check").fetchall()
             if broken:
-                conn.execute("rollback")
                 raise sqlite3.IntegrityError(f"migration {number} broke foreign keys: {broken[:3]}")
             conn.execute("commit")
+    except Exception:
+        if conn.in_transaction:  # nothing of the failed migration stays
+            conn.execute("rollback")
+        raise
     finally:
         conn.execute(f"pragma foreign_keys = {'on' if enforced else 'off'}")
     return len(MIGRATIONS)

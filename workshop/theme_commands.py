@@ -92,9 +92,12 @@ def apply_analysis(
             )
             conn.executemany(
                 "insert or ignore into theme_notes (theme_id, note_id)"
-                " select ?, id from notes where id = ? and workshop_id = ?",
+                " select ?, id from notes where id = ? and workshop_id = ? and hidden = 0",
                 [(theme_id, note_id, workshop_id) for note_id in draft.note_ids],
             )
+            # The analysis read the texts before this write: words of notes hidden, deleted or
+            # erased meanwhile must not come in with it.
+            _keep_words_still_present(conn, _theme_row(conn, workshop_id, theme_id))
         themes = [
             theme_payload(conn, t) for t in themes_in_scope(conn, workshop_id, prompt_id, group_id)
         ]
@@ -153,12 +156,14 @@ def _insert_theme(
     label: str,
     keywords: list[str],
     representatives: list[int],
-    edited: bool = False,
+    named: bool = False,
 ) -> int:
+    """A new theme; `named` when a person gave its label (which is then also an edit)."""
     return int(
         conn.execute(
             "insert into themes (workshop_id, prompt_id, group_id, position, label, keywords,"
-            " representatives, edited, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+            " representatives, edited, named, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " returning id",
             [
                 workshop_id,
                 prompt_id,
@@ -167,7 +172,8 @@ def _insert_theme(
                 label,
                 json.dumps(keywords),
                 json.dumps(representatives),
-                int(edited),
+                int(named),
+                int(named),
                 now_iso(),
             ],
         ).fetchone()[0]
@@ -180,7 +186,9 @@ def _insert_theme(
 def rename_theme(principal: Principal, theme_id: int, label: str) -> Change:
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         _theme_row(conn, principal.workshop_id, theme_id)
-        conn.execute("update themes set label = ?, edited = 1 where id = ?", [label, theme_id])
+        conn.execute(
+            "update themes set label = ?, edited = 1, named = 1 where id = ?", [label, theme_id]
+        )
         return [_updated(conn, principal, theme_id)]
 
     return change
@@ -229,7 +237,7 @@ def split_theme(principal: Principal, theme_id: int, note_ids: list[int], label:
             label,
             [],
             [],
-            edited=True,
+            named=True,
         )
         conn.executemany(
             "update theme_notes set theme_id = ? where note_id = ?",
@@ -324,22 +332,21 @@ def _after_losing_notes(conn: sqlite3.Connection, principal: Principal, theme_id
 
 def _keep_words_still_present(conn: sqlite3.Connection, theme: sqlite3.Row) -> None:
     """Drop keywords (and, unless a person named the theme, label words) that no visible note
-    of the theme contains any longer."""
+    of the theme contains any longer, and representatives that are no longer its notes."""
     theme_id = theme["id"]
-    texts = [
-        r[0]
-        for r in conn.execute(
-            "select n.text from theme_notes tn join notes n on n.id = tn.note_id"
-            " where tn.theme_id = ? and n.hidden = 0 order by n.id",
-            [theme_id],
-        )
-    ]
+    visible = conn.execute(
+        "select n.id, n.text from theme_notes tn join notes n on n.id = tn.note_id"
+        " where tn.theme_id = ? and n.hidden = 0 order by n.id",
+        [theme_id],
+    ).fetchall()
     label, keywords = words_still_present(
-        theme["label"], json.loads(theme["keywords"]), texts, bool(theme["edited"])
+        theme["label"], json.loads(theme["keywords"]), [r["text"] for r in visible], theme["named"]
     )
+    ids = {r["id"] for r in visible}
+    representatives = [n for n in json.loads(theme["representatives"]) if n in ids]
     conn.execute(
-        "update themes set label = ?, keywords = ? where id = ?",
-        [label, json.dumps(keywords), theme_id],
+        "update themes set label = ?, keywords = ?, representatives = ? where id = ?",
+        [label, json.dumps(keywords), json.dumps(representatives), theme_id],
     )
 
 
