@@ -204,8 +204,12 @@ function setConnection(kind) {
 }
 
 // Changes made offline are kept in this browser until sent, through reloads too: the offline
-// banner promises they will be sent.
+// banner promises they will be sent. Those older than an hour are dropped when the dashboard
+// opens again: the workshop has moved on (a phase change would reopen posting days later).
 const outboxKey = `talkoot:outbox:dashboard:${data.workshop_id}`;
+const STALE_MS = 3600 * 1000;
+const queued = storage.get(outboxKey);
+storage.set(outboxKey, Array.isArray(queued) ? queued.filter((entry) => Date.now() - (entry.at || 0) < STALE_MS) : []);
 const live = new LiveClient({
   token: data.token,
   outboxKey,

@@ -107,7 +107,7 @@ export class LiveClient {
 
   /** Queue a command; it is sent now if connected, otherwise when the connection returns. */
   send(type, fields = {}) {
-    const entry = { ...fields, type, cid: newCid() };
+    const entry = { ...fields, type, cid: newCid(), at: Date.now() };
     this.outbox.push(entry);
     this.save();
     this.flush();
@@ -160,10 +160,12 @@ export class LiveClient {
     return Array.isArray(entries) ? entries : [];
   }
 
-  /** Take over what another tab of the same person queued under the key: it may be closed. */
-  adopt() {
+  /** Take over what another tab of the same person queued under the key (at least `age` ms
+   *  ago: an open tab sends its own in time): it may be closed. */
+  adopt(age = 0) {
     const known = new Set(this.outbox.map((e) => e.cid));
-    this.outbox.push(...this.stored().filter((e) => !known.has(e.cid) && !this.done.has(e.cid)));
+    this.outbox.push(...this.stored().filter((e) => !known.has(e.cid) && !this.done.has(e.cid)
+      && Date.now() - (e.at || 0) >= age));
   }
 
   /** Another tab of the same person shares the key: keep the entries it queued meanwhile. */
@@ -311,7 +313,7 @@ export class LiveClient {
     for (const entry of this.outbox) {
       if (this.inFlight.size >= MAX_IN_FLIGHT) break;
       if (entry.hold || this.inFlight.has(entry.cid) || (entry.notBefore && entry.notBefore > now)) continue;
-      const { hold, notBefore, sent, seen, ...command } = entry; // the screen's own notes
+      const { hold, notBefore, sent, seen, at, ...command } = entry; // the screen's own notes
       this.ws.send(JSON.stringify(command));
       this.inFlight.set(entry.cid, now);
       if (!entry.sent) { entry.sent = true; changed = true; }
@@ -330,7 +332,7 @@ export class LiveClient {
     for (const [cid, sentAt] of this.inFlight) {
       if (now - sentAt > RESEND_AFTER_MS) this.inFlight.delete(cid);
     }
-    this.adopt();
+    this.adopt(RESEND_AFTER_MS);
     this.flush();
   }
 }

@@ -496,6 +496,26 @@ def test_dashboard_changes_made_offline_are_sent_after_a_reload(
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "locked"
 
 
+def test_dashboard_changes_queued_over_an_hour_ago_are_not_sent(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """A change left in the dashboard's queue days ago (a phase that reopens posting) would
+    land whenever the dashboard was opened again."""
+    url = live_server.url
+    workshop = create_workshop(url, language="en", prompts=["Ideas?"], groups=1)
+    key = f"talkoot:outbox:dashboard:{workshop['id']}"
+    old = {"type": "posting.set", "locked": True, "cid": "old-change", "at": 0}
+    context = new_context()
+    context.add_init_script(
+        f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps([old]))});"
+    )
+    dash = open_page(context, workshop["dashboard_url"] + "&lang=en")
+    expect(dash.locator("#connection")).to_be_empty()
+    dash.wait_for_timeout(1000)
+    expect(dash.get_by_role("button", name="Pause posting")).to_be_visible()  # never sent
+    assert dash.evaluate(f"localStorage.getItem({json.dumps(key)})") == "[]"
+
+
 def test_a_note_queued_in_a_tab_that_closed_is_sent_by_the_other_tab(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
@@ -517,8 +537,11 @@ def test_a_note_queued_in_a_tab_that_closed_is_sent_by_the_other_tab(
     second.goto(f"{url}/w/{workshop['id']}?lang=en")
     post(second, "Ideas?", "typed in the second tab")
     expect(board_note(second, "typed in the second tab")).to_contain_text("Waiting to send")
+    # An open tab sends its own: the other takes over only what waited 15 s.
+    first.wait_for_timeout(1500)
+    assert api_notes(url, workshop) == []
     second.close()
-    expect(board_note(first, "typed in the second tab")).to_have_count(1)
+    expect(board_note(first, "typed in the second tab")).to_have_count(1, timeout=25000)
     assert [n["text"] for n in api_notes(url, workshop)] == ["typed in the second tab"]
 
 

@@ -139,6 +139,7 @@ def test_demo_serves_a_filled_workshop(tmp_path):
         (["serve", "--db", "."], {}, "is a folder"),
         (["serve"], {"TALKOOT_SYNCHRONOUS": "off"}, "TALKOOT_SYNCHRONOUS"),
         (["serve"], {"TALKOOT_RETENTION_DAYS": "0"}, "TALKOOT_RETENTION_DAYS"),
+        (["serve"], {"TALKOOT_RETENTION_DAYS": "1000000"}, "from 1 to 36500"),
         (["serve"], {"TALKOOT_PUBLIC_URL": "talkoot.example.fi"}, "TALKOOT_PUBLIC_URL must be"),
         (["explode"], {}, "invalid choice"),
     ],

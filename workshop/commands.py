@@ -175,11 +175,11 @@ def remove_participant(
     principal: Principal,
     participant_id: int,
     take_away: Callable[[int], Change],
-    erase: Callable[[sqlite3.Connection], list[ev.Event]] | None = None,
+    erase_rest: Change | None = None,
 ) -> Change:
     """Close a participant's token and take each of their notes away with `take_away` (hide
-    or delete: only shown notes are hidden). `erase` then removes the rest of what is theirs.
-    Removing one already removed changes nothing more (two screens may both ask)."""
+    or delete: only shown notes are hidden). `erase_rest` then removes the rest of what is
+    theirs. Removing one already removed changes nothing more (two screens may both ask)."""
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         found = conn.execute(
@@ -189,14 +189,14 @@ def remove_participant(
         if found is None:
             raise not_found("participant")
         conn.execute("update participants set removed = 1 where id = ?", [participant_id])
-        shown_only = "" if erase else " and hidden = 0"
+        shown_only = "" if erase_rest else " and hidden = 0"
         theirs = conn.execute(
             f"select id from notes where participant_id = ?{shown_only} order by id",
             [participant_id],
         ).fetchall()
         events = [event for (note_id,) in theirs for event in take_away(note_id)(conn)]
-        if erase:
-            events += erase(conn)
+        if erase_rest:
+            events += erase_rest(conn)
         if not found["removed"]:  # every facilitator screen, now and on replay, knows it
             data = {"participant_id": participant_id}
             kind = ev.PARTICIPANT_REMOVED

@@ -102,6 +102,10 @@ class Hub:
         if room.is_empty():
             del self._rooms[subscription.workshop_id]
 
+    def is_watched(self, workshop_id: str) -> bool:
+        """Whether any screen has a live connection to the workshop now."""
+        return workshop_id in self._rooms
+
     def connections(self, viewer: Principal) -> int:
         """How many connections this viewer's token has open now."""
         room = self._rooms.get(viewer.workshop_id)

@@ -185,7 +185,8 @@ async def results_strings(request: Request) -> Response:
     use_page_language(request)
     env: Environment = request.app.state.templates
     text = env.get_template("results_strings.json").render()
-    return Response(text, media_type="application/json", headers={"Cache-Control": "no-cache"})
+    headers = {"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language"}  # without ?lang=
+    return Response(text, media_type="application/json", headers=headers)
 
 
 async def join_qr(request: Request) -> Response:

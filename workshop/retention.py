@@ -19,20 +19,21 @@ SWEEP_INTERVAL_SECONDS = 3600
 log = logging.getLogger("talkoot")
 
 
-async def sweep(talkoot: Talkoot, days: int) -> int:
-    """Delete the workshops unchanged for `days` days; returns how many went."""
+async def sweep(talkoot: Talkoot, days: int) -> None:
+    """Delete the workshops unchanged for `days` days. A failure (a full disk, say) is logged,
+    and the next sweep tries again: it stops neither the server's start nor later sweeps."""
     cutoff = iso_time(datetime.now(UTC) - timedelta(days=days))
-    deleted = await talkoot.delete_unchanged_since(cutoff)
+    try:
+        deleted = await talkoot.delete_unchanged_since(cutoff)
+    except Exception:
+        log.exception("the retention sweep failed")
+        return
     if deleted:
         log.info("deleted %d workshop(s) unchanged for %d days", deleted, days)
-    return deleted
 
 
 async def sweep_hourly(talkoot: Talkoot, days: int) -> None:
-    """Sweep once an hour until cancelled; a failed sweep is logged and tried again."""
+    """Sweep once an hour until cancelled."""
     while True:
         await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
-        try:
-            await sweep(talkoot, days)
-        except Exception:  # a full disk, say: the next hour tries again
-            log.exception("the retention sweep failed")
+        await sweep(talkoot, days)

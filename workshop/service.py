@@ -7,8 +7,11 @@ resulting events through the hub only after they are committed.
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from workshop import commands, store, theme_commands, vote_commands
@@ -157,23 +160,35 @@ class Talkoot:
 
     async def delete_workshop(self, principal: Principal, workshop_id: str) -> None:
         self.authorize(principal, workshop_id, facilitator=True)
-        await self._delete(workshop_id)
+        await self._delete(workshop_id, lambda conn: store.delete_workshop(conn, workshop_id))
         await self.db.scrub()
 
     async def delete_unchanged_since(self, cutoff: str) -> int:
         """Delete every workshop not changed since cutoff (the retention period's start), as
-        its facilitator would; returns how many went."""
-        expired = await store.workshops_unchanged_since(self.db, cutoff)
-        for workshop_id in expired:
-            await self._delete(workshop_id)
-        if expired:
+        its facilitator would, unless a screen is open on it; returns how many went."""
+        deleted = 0
+        for workshop_id in await store.workshops_unchanged_since(self.db, cutoff):
+            if self.hub.is_watched(workshop_id):
+                continue  # someone is looking at it: in use, even without changes
+            unchanged = partial(
+                store.delete_workshop_unchanged_since, workshop_id=workshop_id, cutoff=cutoff
+            )
+            deleted += await self._delete(workshop_id, unchanged)
+        if deleted:
             await self.db.scrub()
-        return len(expired)
+        return deleted
 
-    async def _delete(self, workshop_id: str) -> None:
-        texts = await self.db.write(lambda conn: store.delete_workshop(conn, workshop_id))
+    async def _delete(
+        self, workshop_id: str, delete: Callable[[sqlite3.Connection], list[str] | None]
+    ) -> bool:
+        """Run `delete` (which returns the workshop's note texts, or None if it kept it), then
+        close the workshop's screens and forget its texts; whether it went."""
+        texts = await self.db.write(delete)
+        if texts is None:
+            return False
         self.hub.close_workshop(workshop_id)
         self.theming.forget(texts)
+        return True
 
     async def workshop(self, workshop_id: str) -> Workshop:
         found = await store.get_workshop(self.db, workshop_id)
@@ -353,14 +368,16 @@ class Talkoot:
                 take = commands.hide_note(principal, note_id, True)
             return theme_commands.leaving_its_theme(principal, note_id, take)
 
-        rest = vote_commands.erase_dots_and_actions(principal, participant_id) if erasing else None
-        change = commands.remove_participant(principal, participant_id, taking_away, rest)
+        erase_rest = (
+            vote_commands.erase_dots_and_actions(principal, participant_id) if erasing else None
+        )
+        change = commands.remove_participant(principal, participant_id, taking_away, erase_rest)
         result = await self.run(principal, cid, change)
-        if erasing:
-            await self.db.scrub()
         removed = Principal(principal.workshop_id, "participant", participant_id).actor
         self.hub.close_actor(principal.workshop_id, removed, "removed by the facilitator")
         self.presence.schedule(principal.workshop_id)
+        if erasing:
+            await self.db.scrub()  # may wait: their connections are closed first
         return result
 
     # ---- steering (facilitator) ----------------------------------------------------------

@@ -57,7 +57,7 @@ class Settings:
             accessibility_contact=env.get("TALKOOT_ACCESSIBILITY_CONTACT") or None,
             ws_deflate=_env_choice("TALKOOT_WS_DEFLATE", "off", ("on", "off")) == "on",
             theme_backend=theme_backend_from_env(),
-            retention_days=_env_int("TALKOOT_RETENTION_DAYS", 0) or None,
+            retention_days=_env_int("TALKOOT_RETENTION_DAYS", 0, most=36500) or None,
         )
         return replace(settings, **overrides)  # type: ignore[arg-type]
 
@@ -67,12 +67,13 @@ def theme_backend_from_env() -> str:
     return _env_choice("TALKOOT_THEME_BACKEND", "auto", BACKENDS)
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, most: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
-    if not ascii_digits(raw.strip()) or int(raw) < 1:
-        raise SettingsError(f"{name} must be a whole number of 1 or more, not {raw!r}")
+    if not ascii_digits(raw.strip()) or not 1 <= int(raw) <= (most or int(raw)):
+        allowed = f"from 1 to {most}" if most else "of 1 or more"
+        raise SettingsError(f"{name} must be a whole number {allowed}, not {raw!r}")
     return int(raw)
 
 

@@ -298,15 +298,29 @@ def _smallest_group(conn: sqlite3.Connection, workshop_id: str) -> int:
     return int(row["id"])
 
 
+# A workshop's (as w) last change: its last event, or the last join (joins log no event), or,
+# with neither, its creation.
+LAST_CHANGE = """max(
+    coalesce((select e.created_at from events e where e.workshop_id = w.id and e.seq = w.last_seq),
+             w.created_at),
+    coalesce((select max(p.created_at) from participants p where p.workshop_id = w.id),
+             w.created_at))"""
+
+
 async def workshops_unchanged_since(db: Database, cutoff: str) -> list[str]:
-    """Workshops whose last event (or, with none, their creation) came before cutoff."""
-    rows = await db.execute(
-        "select w.id from workshops w"
-        " left join events e on e.workshop_id = w.id and e.seq = w.last_seq"
-        " where coalesce(e.created_at, w.created_at) < ?",
-        [cutoff],
-    )
+    rows = await db.execute(f"select w.id from workshops w where {LAST_CHANGE} < ?", [cutoff])
     return [row["id"] for row in rows]
+
+
+def delete_workshop_unchanged_since(
+    conn: sqlite3.Connection, workshop_id: str, cutoff: str
+) -> list[str] | None:
+    """delete_workshop, unless it changed since cutoff (checked in the same write: a note
+    queued after the candidates were read keeps the workshop); None when it was kept."""
+    unchanged = conn.execute(
+        f"select 1 from workshops w where w.id = ? and {LAST_CHANGE} < ?", [workshop_id, cutoff]
+    ).fetchone()
+    return delete_workshop(conn, workshop_id) if unchanged else None
 
 
 def delete_workshop(conn: sqlite3.Connection, workshop_id: str) -> list[str]:
