@@ -25,6 +25,17 @@ async def test_migrations_run_once_and_record_the_version(tmp_path):
             assert mode == "wal"
 
 
+# Workshop 'w' with prompt 1, group 5 and participant 9, in SQL that every schema version takes.
+OLD_WORKSHOP = """
+    insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
+        values ('w', 'C', 't', 'fi', 'h', 'now');
+    insert into prompts (id, workshop_id, position, text) values (1, 'w', 0, 'p');
+    insert into workshop_groups (id, workshop_id, position, name) values (5, 'w', 0, 'A');
+    insert into participants (id, workshop_id, group_id, name, token_hash, created_at)
+        values (9, 'w', 5, 'A', 't', 'now');
+"""
+
+
 def old_database(path, before: str) -> sqlite3.Connection:
     """A database made by the migrations that came before the one whose SQL has these words."""
     conn = sqlite3.connect(path)
@@ -332,13 +343,8 @@ def test_a_deleted_notes_id_is_never_given_to_another_note(tmp_path):
 def test_rebuilding_the_notes_table_keeps_every_note_and_what_refers_to_it(tmp_path):
     conn = old_database(tmp_path / "old.db", "A note's id is never given again")
     conn.executescript(
-        """
-        insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
-            values ('w', 'C', 't', 'fi', 'h', 'now');
-        insert into prompts (id, workshop_id, position, text) values (1, 'w', 0, 'p');
-        insert into workshop_groups (id, workshop_id, position, name) values (5, 'w', 0, 'A');
-        insert into participants (id, workshop_id, group_id, name, token_hash, created_at)
-            values (9, 'w', 5, 'A', 't', 'now');
+        OLD_WORKSHOP
+        + """
         insert into notes (id, workshop_id, prompt_id, group_id, participant_id, text,
             created_at, updated_at)
             values (1, 'w', 1, 5, 9, 'yksi', 'now', 'now'),
@@ -373,13 +379,8 @@ def test_notes_number_on_from_the_highest_id_the_log_names(tmp_path):
     round once more. The log's note.deleted events remember it."""
     conn = old_database(tmp_path / "old.db", "A theme a person named")
     conn.executescript(
-        """
-        insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
-            values ('w', 'C', 't', 'fi', 'h', 'now');
-        insert into prompts (id, workshop_id, position, text) values (1, 'w', 0, 'p');
-        insert into workshop_groups (id, workshop_id, position, name) values (5, 'w', 0, 'A');
-        insert into participants (id, workshop_id, group_id, name, token_hash, created_at)
-            values (9, 'w', 5, 'A', 't', 'now');
+        OLD_WORKSHOP
+        + """
         insert into notes (id, workshop_id, prompt_id, group_id, participant_id, text,
             created_at, updated_at) values (2, 'w', 1, 5, 9, 'kaksi', 'now', 'now');
         insert into events (workshop_id, seq, type, payload, created_at)

@@ -225,6 +225,8 @@ MIGRATIONS: list[str] = [
         hidden, votes, created_at, updated_at from notes;
     drop table notes;
     alter table notes_numbered rename to notes;
+    -- The index and triggers went with the old table: made again as migrations 1 and 10 made
+    -- them (migrations are append-only, so the SQL is repeated).
     create index notes_by_workshop on notes(workshop_id, prompt_id);
     create trigger notes_counted_in after insert on notes begin
         update workshops set note_count = note_count + 1 where id = new.workshop_id;
