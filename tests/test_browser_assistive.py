@@ -160,16 +160,17 @@ def test_the_vote_phase_replaces_the_forms_and_is_announced_once(
 def test_pages_reflow_on_a_phone_with_text_at_twice_the_size(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
-    """Large system text is common on participants' phones (WCAG 1.4.4): no page a phone opens
-    may scroll sideways. The header's language links kept every page 524 px wide, and the
-    landing page's fields 416 px. (Without mobile emulation: it zooms out to fit instead.)"""
+    """Large system text is common on phones (WCAG 1.4.4): no page may scroll sideways, the
+    dashboard included (a small workshop may be run from a phone). The header's language links
+    kept every page 524 px wide, the landing page's fields 416 px and the dashboard's buttons
+    wider still. (Without mobile emulation, which zooms out to fit instead.)"""
     url = live_server.url
     workshop = strengths_workshop(url)
     context = new_context(viewport={"width": 360, "height": 640})
     board = board_for(context, url, join(url, workshop["code"], name="Aino"))
-    pages = [board] + [
-        open_page(context, f"{url}{path}") for path in ("/", f"/j/{workshop['code']}")
-    ]
+    token = workshop["facilitator_token"]
+    paths = ("/", f"/j/{workshop['code']}", f"/d/{workshop['id']}?token={token}")
+    pages = [board] + [open_page(context, f"{url}{path}") for path in paths]
     for page in pages:
         page.evaluate("document.documentElement.style.fontSize = '200%'")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.url
