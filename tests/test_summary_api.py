@@ -174,6 +174,10 @@ async def test_a_series_compares_workshops(live_server):
     assert any(t["counts"][first["id"]] and t["counts"][second["id"]] for t in compared["themes"])
     page = httpx.get(series["url"] + "&lang=en", timeout=60)
     assert page.status_code == 200 and "Karkkila" in page.text
+    # The table's name is a paragraph above the region that scrolls on a phone, not a caption
+    # that scrolls away with the table.
+    assert '<table class="series-table" aria-labelledby="series-table-caption">' in page.text
+    assert '<p id="series-table-caption">' in page.text and "<caption" not in page.text
     # Finnish workshops on an English page: a screen reader reads their words in Finnish.
     assert '<th scope="col" lang="fi">Karkkila</th>' in page.text
     labels = page.text.count('class="theme-label"')
