@@ -105,12 +105,12 @@ function renderPhase() {
   $("phase-help").textContent = t(`help.${state.phase}`);
 }
 
+// Vote and summary lock posting as a matter of course: no banner as if it were news, no forms
+// (hidden in a frame, after the vote view that takes the focus shows); nor has a closed board.
+const formsClosed = () => state.ended || ["vote", "summary"].includes(state.phase);
+
 function renderLocked() {
-  // Vote and summary lock posting as a matter of course: no banner as if it were news, and no
-  // forms (the vote view shows the themes' notes); nor has a closed session.
-  const closed = state.ended || ["vote", "summary"].includes(state.phase);
-  $("locked-banner").hidden = !state.locked || closed; // and a pause is announced only with it
-  $("prompts").hidden = closed;
+  $("locked-banner").hidden = !state.locked || formsClosed();
   for (const parts of ui.sections.values()) {
     // aria-disabled, not disabled: a focused Post button keeps the focus when posting pauses.
     setAttr(parts.button, "aria-disabled", state.locked || state.ended ? "true" : null);
@@ -200,6 +200,7 @@ function visible(note) {
 }
 
 function renderNotes() {
+  $("prompts").hidden = formsClosed();
   const pending = pendingView();
   const byPrompt = new Map();
   for (const note of state.notes.values()) {
@@ -443,6 +444,7 @@ const handlers = {
         renderPhase();
         renderLocked();
         if (!replayed) say(t("phase_now", { phase: t(`phase.${msg.phase}`) }));
+        ui.phaseAt = Date.now(); // its own posting change goes unsaid
         break;
       case "timer.changed":
         state.timer = msg.timer;
@@ -454,7 +456,7 @@ const handlers = {
         state.locked = msg.locked;
         renderLocked();
         if (!state.locked) live.resume();
-        if (!replayed && !(state.locked && $("locked-banner").hidden)) say(t(state.locked ? "posting_locked" : "posting_open"));
+        if (!replayed && Date.now() - (ui.phaseAt || 0) > 1000) say(t(state.locked ? "posting_locked" : "posting_open"));
         break;
       default:
         return;

@@ -155,6 +155,9 @@ def test_the_vote_phase_replaces_the_forms_and_is_announced_once(
 
     send_as(live_server, token, "phase.set", phase="ideate")  # back to notes: forms again
     expect(page.get_by_label("Your note")).to_be_visible()
+    expect(announcer(page)).to_have_text("Phase: Ideas")  # which opens posting: not said again
+    page.wait_for_timeout(500)
+    expect(announcer(page)).to_have_text("Phase: Ideas")
 
 
 def test_pages_reflow_on_a_phone_with_text_at_twice_the_size(
