@@ -37,7 +37,7 @@ export function keepFocus(root, regions) {
     const active = document.activeElement;
     if (!last || shown(last) || (active !== document.body && active !== last)) return;
     const next = [region, ...root.querySelectorAll(regions)].find(shown);
-    if (next) document.getElementById(next.getAttribute("aria-labelledby").split(" ")[0])?.focus();
+    if (next) document.getElementById(next.getAttribute("aria-labelledby"))?.focus();
   }).observe(root, { subtree: true, childList: true, attributeFilter: ["hidden"] });
 }
 
