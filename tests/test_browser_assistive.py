@@ -335,8 +335,12 @@ def test_participants_text_is_marked_with_the_workshops_language(
     send_as(live_server, token, "phase.set", phase="review")  # the theme cards show
     dash = open_page(new_context(), f"{url}/d/{workshop['id']}?token={token}&lang=en")
     expect(dash.locator("h1")).to_have_attribute("lang", "fi")
-    for heading in dash.get_by_role("heading", name="Mikä auttaa?").all():
+    prompt_headings = dash.get_by_role("heading", name="Mikä auttaa?", exact=True)
+    expect(prompt_headings).to_have_count(2)  # the notes' and the review's
+    for heading in prompt_headings.all():
         expect(heading).to_have_attribute("lang", "fi")
+    column = dash.locator(".group-column h4").first  # a column is named by group and prompt
+    expect(column.locator('[lang="fi"]')).to_have_text("Mikä auttaa?")
     for text in (".theme-card .note-text", ".theme-card h4", ".all-notes .note-text"):
         expect(dash.locator(text).first).to_have_attribute("lang", "fi")
 
