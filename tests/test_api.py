@@ -324,6 +324,7 @@ def test_the_vote_views_strings_come_apart_from_the_board(live_server):
         answer = httpx.get(f"{live_server.url}/strings/results.json", params={"lang": lang})
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("application/json")
+        assert answer.headers["vary"] == "Cookie, Accept-Language"  # what it falls back on
         strings = answer.json()
         assert strings["add_dot"] == add_dot
         assert len(strings["theme_notes"]) == 2 and "{n}" in strings["theme_notes"][1]
