@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -17,6 +18,9 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.sync.client import ClientConnection as SyncConnection
 from websockets.sync.client import connect as sync_connect
+
+from workshop import store
+from workshop.models import Principal
 
 RECEIVE_TIMEOUT = 5.0
 
@@ -155,3 +159,25 @@ def theme_workers(parent: psutil.Process) -> list[psutil.Process]:
         except psutil.NoSuchProcess:
             pass
     return workers
+
+
+# ---- the store directly, for tests of write functions ---------------------------------------
+
+
+def workshop_with_participant(
+    conn: sqlite3.Connection, workshop_id: str, name: str
+) -> tuple[int, Principal]:
+    """A one-prompt workshop and a participant in it: (the prompt's id, the participant)."""
+    _, prompts, _ = store.insert_workshop(
+        conn,
+        workshop_id=workshop_id,
+        new_code=lambda: f"{workshop_id.upper()}BC234",
+        title="Paja",
+        language="fi",
+        token_hash=f"facilitator-{workshop_id}",
+        prompt_texts=["Ideat?"],
+        group_names=["Lohja"],
+        group_choice=False,
+    )
+    pid, gid = store.insert_participant(conn, workshop_id, None, name, f"token-{workshop_id}")
+    return prompts[0].id, Principal(workshop_id, "participant", pid, gid, name)

@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from tests.helpers import workshop_with_participant
 from workshop import commands, store
 from workshop.db import Database
 from workshop.errors import TalkootError
@@ -214,54 +215,20 @@ async def test_a_removed_participants_command_is_refused_though_it_began_before(
     """The token was checked when the request or connection began; a command still in flight
     when the facilitator removes its author must not slip in."""
     async with Database(tmp_path / "removed.db") as db:
-        _, prompts, groups = await db.write(
-            lambda conn: store.insert_workshop(
-                conn,
-                workshop_id="w",
-                new_code=lambda: "ABC234",
-                title="Paja",
-                language="fi",
-                token_hash="facilitator",
-                prompt_texts=["Ideat?"],
-                group_names=["Lohja"],
-                group_choice=False,
-            )
-        )
-        pid, gid = await db.write(
-            lambda conn: store.insert_participant(conn, "w", None, "Troll", "troll")
-        )
-        troll = await store.principal_for_token_hash(db, "troll")  # read before the removal
-        assert troll is not None
+        prompt_id, made = await db.write(lambda conn: workshop_with_participant(conn, "w", "Troll"))
+        pid = int(made.participant_id or 0)
+        troll = await store.principal_for_token_hash(db, "token-w")  # read before the removal
+        assert troll == made
         facilitator = Principal("w", "facilitator")
         hide = lambda note_id: commands.hide_note(facilitator, note_id, True)  # noqa: E731
         remove = commands.remove_participant(facilitator, pid, hide)
         await db.write(lambda conn: commands.run_command(conn, facilitator, "r1", remove))
-        late = commands.add_note(troll, prompts[0].id, "vielä yksi")
+        late = commands.add_note(troll, prompt_id, "vielä yksi")
         with pytest.raises(TalkootError) as refused:
             await db.write(lambda conn: commands.run_command(conn, troll, "n1", late))
         assert refused.value.code == "unauthorized"
         assert (await db.execute("select count(*) from notes")).first()[0] == 0
-        assert await store.principal_for_token_hash(db, "troll") is None
-        assert gid == groups[0].id
-
-
-def workshop_with_participant(
-    conn: sqlite3.Connection, workshop_id: str, name: str
-) -> tuple[int, Principal]:
-    """A one-prompt workshop and a participant in it: (the prompt's id, the participant)."""
-    _, prompts, _ = store.insert_workshop(
-        conn,
-        workshop_id=workshop_id,
-        new_code=lambda: f"{workshop_id.upper()}BC234",
-        title="Paja",
-        language="fi",
-        token_hash=f"facilitator-{workshop_id}",
-        prompt_texts=["Ideat?"],
-        group_names=["Lohja"],
-        group_choice=False,
-    )
-    pid, gid = store.insert_participant(conn, workshop_id, None, name, f"token-{workshop_id}")
-    return prompts[0].id, Principal(workshop_id, "participant", pid, gid, name)
+        assert await store.principal_for_token_hash(db, "token-w") is None
 
 
 def test_a_workshop_takes_notes_up_to_its_limit_counting_every_way_in_and_out(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_db import workshop_with_participant
+from tests.helpers import workshop_with_participant
 from workshop import commands, theme_commands
 from workshop.migrations import migrate
 from workshop.models import Principal
