@@ -368,9 +368,9 @@ class Talkoot:
                 take = commands.hide_note(principal, note_id, True)
             return theme_commands.leaving_its_theme(principal, note_id, take)
 
-        erase_rest = (
-            vote_commands.erase_dots_and_actions(principal, participant_id) if erasing else None
-        )
+        erase_rest = None
+        if erasing:
+            erase_rest = vote_commands.erase_name_dots_and_actions(principal, participant_id)
         change = commands.remove_participant(principal, participant_id, taking_away, erase_rest)
         result = await self.run(principal, cid, change)
         removed = Principal(principal.workshop_id, "participant", participant_id).actor

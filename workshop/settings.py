@@ -71,8 +71,8 @@ def _env_int(name: str, default: int, most: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
-    if not ascii_digits(raw.strip()) or not 1 <= int(raw) <= (most or int(raw)):
-        allowed = f"from 1 to {most}" if most else "of 1 or more"
+    allowed = f"from 1 to {most}" if most else "of 1 or more"
+    if not ascii_digits(raw.strip()) or int(raw) < 1 or (most and int(raw) > most):
         raise SettingsError(f"{name} must be a whole number {allowed}, not {raw!r}")
     return int(raw)
 

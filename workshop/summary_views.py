@@ -40,8 +40,7 @@ async def workshop_summary(request: Request) -> Response:
         raise forbidden("the facilitator has not published the summary yet")
     summary = await build_summary(talkoot.db, workshop_id)
     if fmt == HTML:
-        context = summary_context(summary, top=3)
-        return render_fragment(request, "_summary.html", context, summary.language)
+        return summary_fragment(request, summary, summary.language)
     return await download(summary, fmt)
 
 
@@ -51,7 +50,7 @@ async def series_summary(request: Request) -> Response:
     language = comparison.workshops[0].language if comparison.workshops else "fi"
     summary = comparison_summary(comparison, language)
     if fmt == HTML:
-        return render_fragment(request, "_summary.html", summary_context(summary, top=3), language)
+        return summary_fragment(request, summary, language)
     return await download(summary, fmt)
 
 
@@ -71,10 +70,15 @@ async def summary_page(request: Request) -> Response:
 SCREEN_CHART_WIDTH = 320.0
 
 
+def summary_fragment(request: Request, summary: WorkshopSummary, language: str) -> Response:
+    """The summary as an HTML fragment (`?format=html`), headings from h3: a page shows it under
+    a heading of its own."""
+    return render_fragment(request, "_summary.html", summary_context(summary, top=3), language)
+
+
 def summary_context(summary: WorkshopSummary, top: int = 2) -> dict[str, object]:
     """The template draws each chart while it renders, so the chart speaks the page's language.
-    `top` is the level of its prompt headings: 2 on the summary page, 3 in the HTML fragment
-    (`?format=html`), which a page shows under a heading of its own."""
+    `top` is the level of its prompt headings: 2 on the summary page, 3 in the fragment."""
     return {"summary": summary, "chart": _screen_chart, "formats": FORMATS, "top": top}
 
 

@@ -131,9 +131,9 @@ def delete_action(principal: Principal, action_id: int) -> Change:
     return change
 
 
-def erase_dots_and_actions(principal: Principal, participant_id: int) -> Change:
-    """A participant's dots and the actions they added go, and their name: the part of an
-    erasure that is not notes (commands.remove_participant deletes those)."""
+def erase_name_dots_and_actions(principal: Principal, participant_id: int) -> Change:
+    """A participant's name, dots and the actions they added go: the part of an erasure that
+    is not notes (commands.remove_participant deletes those)."""
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         conn.execute("update participants set name = null where id = ?", [participant_id])
