@@ -220,7 +220,11 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             vectors = self.features_[members]
             dist[members] = np.linalg.norm(vectors - vectors.mean(axis=0), axis=1)
         med = np.median(dist[sorted_mask])
-        mad = 1.4826 * np.median(np.abs(dist[sorted_mask] - med)) + 1e-12
+        mad = 1.4826 * np.median(np.abs(dist[sorted_mask] - med))
+        if mad < 1e-4:  # unit vectors: float32 rounding leaves copies about 1e-7 apart
+            # Most notes sit on their theme's centre (copies of one text): there is no spread
+            # to measure "unusually far" by, and every other note would count as an outlier.
+            return np.zeros(len(labels), dtype=bool)
         outliers: np.ndarray = sorted_mask & (dist > med + self.outlier_z * mad)
         return outliers
 
@@ -233,7 +237,7 @@ class ThemeClusterer(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         n_groups = len(self.linkage_) + 1
         if self.n_clusters is not None:
             return min(int(self.n_clusters), n_groups)
-        high = min(self._max_k(), n_groups - 1, len(self.features_) - 1)
+        high = min(self._max_k(), n_groups, len(self.features_) - 1)
         if high < 2:
             return 1
         sample = np.random.default_rng(self.random_state).permutation(len(self.features_))

@@ -174,6 +174,17 @@ def test_notes_with_the_same_text_share_a_theme(backend):
     assert not result.unsorted
 
 
+@pytest.mark.parametrize("backend", ["lexical", pytest.param("semantic", marks=pytest.mark.model)])
+def test_fewer_themes_than_texts_unsort_no_copies(backend):
+    """Asked for fewer themes than there are texts, two texts share a theme. Copies sit on
+    their theme's centre, so the notes of that shared theme used to count as outliers."""
+    notes = ["Kahvi loppu", "Bussi myöhässä", "Parkkipaikat täynnä", "Tulostin rikki"] * 10
+    notes += ["Sama asia"] * 20
+    result = summarize_themes(notes, k=4, backend=backend)
+    assert sorted(len(theme.indices) for theme in result.themes) == [10, 10, 20, 20]
+    assert not result.unsorted
+
+
 def test_copies_the_vectors_pull_apart_still_share_a_theme():
     """Vectors of one text can differ (semantic vectors see case): the copies follow the
     theme most of them are in, here even with two of them next to another topic's notes."""
