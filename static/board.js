@@ -34,7 +34,7 @@ let live = null;
 
 function showMessage(text, link, unsent = []) {
   const box = $("board-message");
-  // Notes that never reached the server are shown, not silently dropped with the session.
+  // Notes that never reached the server are shown, not dropped with the session.
   const kept = unsent.length
     ? [el("p", {}, t("unsent_notes")), el("ul", { class: "unsent" }, ...unsent.map((note) => el("li", {}, note)))]
     : [];
@@ -105,8 +105,8 @@ function renderPhase() {
   $("phase-help").textContent = t(`help.${state.phase}`);
 }
 
-// Vote and summary lock posting as a matter of course: no banner as if it were news, no forms
-// (hidden in a frame, after the vote view that takes the focus shows); nor has a closed board.
+// Vote and summary lock posting as usual: no banner, no forms (hidden a frame after the vote
+// view takes the focus); nor has a closed board.
 const formsClosed = () => state.ended || ["vote", "summary"].includes(state.phase);
 
 function renderLocked() {
@@ -534,6 +534,7 @@ if (!auth || !auth.participant_token) {
   addEventListener("pagehide", writeCache);
   live.start();
   setInterval(tickTimer, 250);
+  navigator.serviceWorker?.register("/w/sw.js").catch(() => {}); // static/sw.js
   // For debugging and the browser tests (read-only).
   globalThis.talkootBoard = { live, state, vote: vote.state };
 }

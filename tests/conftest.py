@@ -49,8 +49,9 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def start_server(settings: Settings) -> LiveServer:
-    port = free_port()
+def start_server(settings: Settings, port: int | None = None) -> LiveServer:
+    """Serve in a thread; on `port` if given (a server started again where the last one was)."""
+    port = port or free_port()
     config = server_config(settings, "127.0.0.1", port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

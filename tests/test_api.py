@@ -37,6 +37,16 @@ def test_scripts_and_styles_are_gzipped_pages_are_not(live_server):
         assert page.status_code == 200 and "content-encoding" not in page.headers
 
 
+def test_the_boards_service_worker_is_served_beside_them(live_server):
+    """/w/sw.js is the worker (its scope is /w/, the boards), not a workshop called sw.js."""
+    static = Path(__file__).parent.parent / "static"
+    answer = httpx.get(f"{live_server.url}/w/sw.js")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/javascript")
+    assert answer.headers["cache-control"] == "no-cache"  # a new worker is picked up at once
+    assert answer.content == (static / "sw.js").read_bytes()
+
+
 def test_create_answers_the_contract(live_server):
     created = create_workshop(live_server.url, groups=3, language="sv")
     assert set(created) >= {

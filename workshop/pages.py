@@ -12,7 +12,7 @@ from typing import Any
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 
 from workshop import i18n, store
 from workshop.errors import TalkootError, not_found
@@ -148,6 +148,14 @@ async def board_page(request: Request) -> Response:
     """The participant's screen; its token lives in the browser, so the page is a shell."""
     workshop = await talkoot_of(request).workshop(request.path_params["workshop_id"])
     return render(request, "board.html", {"workshop_id": workshop.id}, 200, workshop.language)
+
+
+async def board_worker(request: Request) -> Response:
+    """static/sw.js, the boards' service worker, served at /w/ so that its scope is the boards
+    (a service worker controls the path it is served from and below)."""
+    return FileResponse(
+        STATIC_DIR / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+    )
 
 
 async def dashboard_page(request: Request) -> Response:

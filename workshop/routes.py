@@ -16,6 +16,7 @@ def build_routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/", pages.landing, name="landing"),
         Route("/join", pages.join_page, name="join"),
         Route("/j/{code}", pages.join_page, name="join_code"),
+        Route("/w/sw.js", pages.board_worker, name="board_worker"),  # before the boards
         Route("/w/{workshop_id}", pages.board_page, name="board"),
         Route("/d/{workshop_id}", pages.dashboard_page, name="dashboard"),
         Route("/d/{workshop_id}/summary", summary_views.summary_page, name="summary"),
