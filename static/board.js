@@ -530,7 +530,7 @@ if (!auth || !auth.participant_token) {
     handlers,
   });
   loadCache();
-  keepFocus(root, "#summary-view, #vote-view, section.prompt");
+  keepFocus(root, "#summary-view, #vote-view, section.prompt", "workshop-title");
   addEventListener("pagehide", writeCache);
   live.start();
   setInterval(tickTimer, 250);

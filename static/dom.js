@@ -27,8 +27,9 @@ export function setAttr(node, name, value) {
 }
 
 /** When a re-render in `root` hides or removes the focused element, focus the heading (tabindex=-1)
- *  of its region (a `regions` element) if still shown, else of the first one shown: not <body>. */
-export function keepFocus(root, regions) {
+ *  of its region (a `regions` element) if still shown, else of the first one shown, else `fallback`
+ *  (an id): not <body>. */
+export function keepFocus(root, regions, fallback) {
   const shown = (node) => node?.isConnected && node.getClientRects().length > 0;
   let last = null;
   let region = null;
@@ -37,7 +38,7 @@ export function keepFocus(root, regions) {
     const active = document.activeElement;
     if (!last || shown(last) || (active !== document.body && active !== last)) return;
     const next = [region, ...root.querySelectorAll(regions)].find(shown);
-    if (next) document.getElementById(next.getAttribute("aria-labelledby"))?.focus();
+    document.getElementById(next ? next.getAttribute("aria-labelledby") : fallback)?.focus();
   }).observe(root, { subtree: true, childList: true, attributeFilter: ["hidden"] });
 }
 

@@ -135,6 +135,20 @@ def test_the_focus_follows_the_view_that_replaces_the_focused_one(
     expect(page.locator("#summary-heading")).to_be_focused()
 
 
+def test_the_summary_phase_before_a_summary_focuses_the_page_heading(
+    live_server: LiveServer, new_context: NewContext
+) -> None:
+    """Summing up hides the vote view and the forms, and no summary is there yet: the focus goes
+    to the workshop's heading, not to <body> (where a screen reader starts the page again)."""
+    workshop, voter = workshop_in_vote_phase(live_server)
+    page = board_for(new_context(**PHONE), live_server.url, voter)
+    page.locator("li.vote-theme").first.get_by_role("button", name="Add dot").focus()
+    send_as(live_server, workshop["facilitator_token"], "phase.set", phase="summary")
+    expect(page.locator("#vote-view")).to_be_hidden()
+    expect(page.locator("#summary-view")).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+
 def test_the_vote_phase_replaces_the_forms_and_is_announced_once(
     live_server: LiveServer, new_context: NewContext
 ) -> None:
