@@ -38,8 +38,11 @@ function language() {
 }
 
 function promptInputs() {
-  return [...list.querySelectorAll("input")];
+  return [...list.querySelectorAll("textarea")];
 }
+
+/** A prompt is one line (a heading on every screen and download): line breaks become spaces. */
+const promptText = (input) => input.value.replace(/\s+/g, " ").trim();
 
 function renumber() {
   [...list.children].forEach((row, index) => {
@@ -56,7 +59,9 @@ function addRow(text = "") {
   label.htmlFor = id;
   const line = document.createElement("div");
   line.className = "row";
-  const input = document.createElement("input");
+  // Several lines, to read a long prompt whole on a phone.
+  const input = document.createElement("textarea");
+  input.rows = 2;
   input.id = id;
   input.name = "prompt";
   input.maxLength = 300;
@@ -77,7 +82,7 @@ function addRow(text = "") {
     const next = row.nextElementSibling || row.previousElementSibling;
     row.remove();
     renumber();
-    next?.querySelector("input").focus();
+    next?.querySelector("textarea").focus();
   });
   line.append(input, remove);
   row.append(label, line);
@@ -143,8 +148,8 @@ function validate() {
   else if (title.length > 200) problems.push(setError($("title"), "title-error", t("err_title_long")));
 
   const inputs = promptInputs();
-  const prompts = inputs.map((input) => input.value.trim()).filter(Boolean);
-  const tooLong = inputs.find((input) => input.value.trim().length > 300);
+  const prompts = inputs.map(promptText).filter(Boolean);
+  const tooLong = inputs.find((input) => promptText(input).length > 300);
   if (!prompts.length) problems.push(setError(inputs[0], "prompts-error", t("err_prompts")));
   else if (prompts.length > MAX_PROMPTS) problems.push(setError(inputs[0], "prompts-error", t("err_prompts_many")));
   else if (tooLong) problems.push(setError(tooLong, "prompts-error", t("err_prompt_long")));

@@ -219,7 +219,7 @@ def test_choosing_prompts_leaves_the_focus_and_keeps_ones_own(
     page = open_page(new_context(), f"{live_server.url}/?lang=en")
     own = page.get_by_label("Write my own")
     second = page.get_by_label("Template: information, interpretation, action")
-    inputs = page.locator("#prompt-list input")
+    inputs = page.locator("#prompt-list textarea")
 
     page.get_by_label("Template: strengths, gaps, needs").focus()
     page.keyboard.press("ArrowDown")

@@ -74,6 +74,13 @@ def test_facilitator_creates_workshop_from_the_landing_page(
         new_context(viewport={"width": 320, "height": 640}), f"{live_server.url}/?lang=en"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 320  # no sideways scrolling
+    # The template's prompts can be read whole on the phone: no field hides part of its text.
+    prompt_fields = page.locator("#prompt-list textarea")
+    expect(prompt_fields).to_have_count(3)
+    clipped = prompt_fields.evaluate_all(
+        "fields => fields.filter(f => f.scrollHeight > f.clientHeight).map(f => f.value)"
+    )
+    assert clipped == []
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # Submitting without a title: the error sits next to the field and gets the focus.
@@ -90,7 +97,7 @@ def test_facilitator_creates_workshop_from_the_landing_page(
     expect(page.get_by_label("Prompt 1", exact=True)).to_have_value(
         "Tieto: mitä tiedämme tilanteesta?"
     )
-    page.get_by_label("Prompt 3", exact=True).fill("Toiminta: mitä teemme ensi viikolla?")
+    page.get_by_label("Prompt 3", exact=True).fill("Toiminta:\nmitä teemme  ensi viikolla?")
     page.get_by_label("Group names").fill("Lohja, Karkkila")
     page.get_by_label("Participants choose their group").check()
     page.get_by_role("button", name="Create the workshop").click()
@@ -125,7 +132,7 @@ def test_facilitator_creates_workshop_from_the_landing_page(
     assert [p["text"] for p in state["prompts"]] == [
         "Tieto: mitä tiedämme tilanteesta?",
         "Tulkinta: mitä se tarkoittaa meille?",
-        "Toiminta: mitä teemme ensi viikolla?",
+        "Toiminta: mitä teemme ensi viikolla?",  # a prompt is one line: its spaces collapsed
     ]
 
 
