@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench demo browser axe clean messages
+.PHONY: run test lint bench demo browser axe clean messages constraints
 
 run: $(INSTALLED)
 	$(BIN)/talkoot serve
@@ -30,12 +30,17 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/downloads.py
 	$(BIN)/python bench/page_load.py
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml constraints.txt
 	scripts/check-python.sh $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(INSTALLED)
+
+# Pin the versions now in the virtualenv (after upgrading one and a passing make test).
+constraints: $(INSTALLED)
+	{ grep '^#' constraints.txt; $(BIN)/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 # Refresh the message template and the fi/sv catalogs after changing UI text.
 messages: $(INSTALLED)
