@@ -41,6 +41,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 constraints: $(INSTALLED)
 	{ grep '^#' constraints.txt; $(BIN)/pip freeze --exclude-editable; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
+	touch $(INSTALLED)
 
 # Refresh the message template and the fi/sv catalogs after changing UI text.
 messages: $(INSTALLED)

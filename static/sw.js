@@ -4,7 +4,7 @@
 // browser's error page. Served as /w/sw.js: its scope is /w/, the boards only (a dashboard's
 // address holds its token and never passes through here). docs/privacy.md says what is kept.
 
-const CACHE = "talkoot-board-1";
+const CACHE = "talkoot-board-1"; // a new name drops the old caches (talkoot-board-*) on activation
 const BOARDS_KEPT = 5;
 const NETWORK_WAIT_MS = 4000; // then the saved board, while the network may still answer
 const BOARD = /^\/w\/[^/]+$/;
@@ -14,7 +14,9 @@ self.addEventListener("install", () => self.skipWaiting());
 
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
-    for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+    for (const name of await caches.keys()) {
+      if (name.startsWith("talkoot-board-") && name !== CACHE) await caches.delete(name);
+    }
     await self.clients.claim();
     // The board that registered this worker loaded without it: keep that one now.
     const windows = await self.clients.matchAll({ type: "window" });
@@ -56,21 +58,35 @@ async function answer(network, key) {
   return Promise.race([fresh, late]);
 }
 
-/** Keep a board's page and the files it loads; forget it once the workshop is gone. */
-async function keep(response, key) {
+// One keep at a time: two tabs (or the activation's boards) would delete what the other reads.
+let keeping = Promise.resolve();
+const keep = (response, key) => (keeping = keeping.then(() => keepNow(response, key)).catch(() => {}));
+
+/** Keep a board's page once every file it loads is kept; forget it once the workshop is gone. */
+async function keepNow(response, key) {
   const cache = await caches.open(CACHE);
   if (response.status === 404 || response.status === 410) {
     await cache.delete(key);
     return;
   }
-  if (!response.ok) return;
+  if (!response.ok || response.redirected) return; // a redirect cannot answer a navigation
   const html = await response.clone().text();
-  await cache.delete(key); // put again at the end of the keys: the most recent board
-  await cache.put(key, response);
-  for (const asset of new Set(html.match(ASSETS))) {
-    if (!(await cache.match(asset, { ignoreVary: true }))) await cache.add(asset).catch(() => {});
+  for (const file of new Set(html.match(ASSETS))) {
+    if (await cache.match(file, { ignoreVary: true })) continue;
+    const answer = await fetch(file);
+    if (!answer.ok || !(await isVersion(answer.clone(), file))) return; // the page waits for a later visit
+    await cache.put(file, answer);
   }
+  await cache.put(key, response); // at the end of cache.keys(), a kept board's old entry gone
   await prune(cache);
+}
+
+/** The server serves a file whatever its ?v=: one deployed meanwhile must not pass for the page's. */
+async function isVersion(answer, file) {
+  const version = new URL(file, location.origin).searchParams.get("v");
+  if (!version) return true;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await answer.arrayBuffer()));
+  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("").startsWith(version);
 }
 
 /** The last BOARDS_KEPT boards and the files they load; nothing older. */
@@ -80,7 +96,7 @@ async function prune(cache) {
   for (const old of boards.slice(0, -BOARDS_KEPT)) await cache.delete(old);
   const used = new Set();
   for (const board of boards.slice(-BOARDS_KEPT)) {
-    const html = await (await cache.match(board)).text();
+    const html = await (await cache.match(board))?.text() ?? "";
     for (const asset of html.match(ASSETS) || []) used.add(new URL(asset, location.origin).href);
   }
   for (const request of keys) {

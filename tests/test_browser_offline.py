@@ -11,7 +11,15 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser import PHONE, NewContext, board_for, board_note, expect_connected, post
+from tests.browser import (
+    PHONE,
+    NewContext,
+    board_for,
+    board_note,
+    expect_connected,
+    post,
+    workshop_in_vote_phase,
+)
 from tests.conftest import LiveServer, start_server
 from tests.helpers import create_workshop, join
 
@@ -29,6 +37,10 @@ KEPT = """async () => {
   const kept = await Promise.all(files.map((file) => caches.match(file, { ignoreVary: true })));
   return kept.every(Boolean);
 }"""
+
+
+BOARDS_KEPT = """async () => (await (await caches.open("talkoot-board-1")).keys())
+    .map((request) => new URL(request.url).pathname).filter((path) => path.startsWith("/w/"))"""
 
 
 def wait_until_kept(page: Page) -> None:
@@ -99,22 +111,45 @@ def test_a_deleted_workshops_board_is_not_kept(server_factory, new_context: NewC
         time.sleep(0.1)
 
 
-def test_the_last_five_boards_are_kept(server_factory, new_context: NewContext) -> None:
+def test_the_last_five_boards_opened_are_kept(server_factory, new_context: NewContext) -> None:
     """A phone that joined many workshops keeps the boards it opened last, not all of them."""
     live: LiveServer = server_factory()
     context = new_context(**PHONE)
-    paths = []
+    joined = []
     for _ in range(6):
         workshop = create_workshop(live.url, language="en", prompts=["Strengths?"])
-        page = board_for(context, live.url, join(live.url, workshop["code"]))
+        joined.append(join(live.url, workshop["code"]))
+    for participant in [*joined[:5], joined[0], joined[5]]:  # the first is opened again
+        page = board_for(context, live.url, participant)
         wait_until_kept(page)
-        paths.append(f"/w/{workshop['id']}")
         page.close()
     page = context.new_page()
     page.goto(f"{live.url}/accessibility")
-    kept = page.evaluate(
-        """async () => (await (await caches.open("talkoot-board-1")).keys())
-                         .map((request) => new URL(request.url).pathname)
-                         .filter((path) => path.startsWith("/w/"))"""
-    )
-    assert sorted(kept) == sorted(paths[1:])
+    expected = sorted(f"/w/{board['workshop_id']}" for board in [joined[0], *joined[2:]])
+    deadline = time.monotonic() + 10
+    while (kept := sorted(page.evaluate(BOARDS_KEPT))) != expected:
+        assert time.monotonic() < deadline, kept
+        time.sleep(0.1)
+
+
+def test_a_board_reloaded_without_network_while_voting_votes_once_back(
+    server_factory, new_context: NewContext
+) -> None:
+    """The saved copy has the phase but not the themes: the vote view waits for the server."""
+    live: LiveServer = server_factory()
+    _, voter = workshop_in_vote_phase(live)
+    page = board_for(new_context(**PHONE), live.url, voter)
+    expect(page.locator("li.vote-theme")).to_have_count(2)
+    wait_until_kept(page)
+    live.stop()
+    page.reload()
+    expect(page.locator("#connection")).to_contain_text("You are offline", timeout=10000)
+    expect(page.locator("#phase-name")).to_have_text("Voting")
+    expect(page.locator("#vote-view")).to_be_hidden()
+    back = start_server(live.settings, port=live.port)
+    try:
+        expect(page.locator("li.vote-theme")).to_have_count(2, timeout=20000)
+        page.locator("li.vote-theme").first.get_by_role("button", name="Add dot").click()
+        expect(page.locator(".dots-left").first).to_have_text("1 of 2 dots left")
+    finally:
+        back.stop()
