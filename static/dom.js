@@ -27,16 +27,16 @@ export function setAttr(node, name, value) {
 }
 
 /** When a re-render in `root` hides or removes the focused element, focus the heading (tabindex=-1)
- *  of its region (a `regions` element) if still shown, else of the first one shown, else `fallback`
- *  (an id): not <body>. */
+ *  of its region (a `regions` element) if still shown, else of the first one shown, else
+ *  #`fallback` until one shows: not <body>. */
 export function keepFocus(root, regions, fallback) {
   const shown = (node) => node?.isConnected && node.getClientRects().length > 0;
   let last = null;
   let region = null;
-  document.addEventListener("focusin", (event) => { last = event.target; region = last.closest(regions); });
+  document.addEventListener("focusin", ({ target }) => { if (target.id !== fallback) { last = target; region = last.closest(regions); } });
   new MutationObserver(() => {
     const active = document.activeElement;
-    if (!last || shown(last) || (active !== document.body && active !== last)) return;
+    if (!last || shown(last) || (active !== document.body && active !== last && active.id !== fallback)) return;
     const next = [region, ...root.querySelectorAll(regions)].find(shown);
     document.getElementById(next ? next.getAttribute("aria-labelledby") : fallback)?.focus();
   }).observe(root, { subtree: true, childList: true, attributeFilter: ["hidden"] });
