@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import sqlite3
@@ -36,6 +37,28 @@ async def run_analysis(facilitator, prompt_id, k=2):
     assert ack["type"] == "ack", ack
     replaced = await facilitator.receive_until("themes.replaced", prompt_id=prompt_id)
     return replaced["themes"]
+
+
+async def test_an_analysis_sent_again_while_it_runs_clusters_once(room, live_server):
+    """A dashboard sends a command again when its ack is late, on the same connection and on
+    a new one after reconnecting; a long analysis used to cluster every note once per copy."""
+    facilitator = room["clients"]["facilitator"]
+    reconnected = await connect(live_server.ws_url, room["created"]["facilitator_token"])
+    frame = {"type": "themes.run", "cid": new_cid(), "prompt_id": room["prompts"][0], "themes": 2}
+    for client in (facilitator, facilitator, reconnected):
+        await client.send(frame)
+    seen = []  # every facilitator screen is told when a clustering starts
+    while not seen or seen[-1]["type"] not in {"ack", "error"}:
+        seen.append(await reconnected.receive())
+    acks = [seen[-1]] + [await facilitator.receive_until("ack") for _ in range(2)]
+    with contextlib.suppress(TimeoutError):
+        while True:
+            seen.append(await reconnected.receive(timeout=0.5))
+    await reconnected.close()
+    assert [ack["type"] for ack in acks] == ["ack"] * 3
+    assert len({ack["seq"] for ack in acks}) == 1
+    starts = [m for m in seen if m["type"] == "themes.progress" and m["stage"] == "clustering"]
+    assert len(starts) == 1
 
 
 async def test_analysis_reaches_every_screen_without_note_text(room):

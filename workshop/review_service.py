@@ -6,6 +6,7 @@ Talkoot.run, publish after commit.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from dataclasses import replace
@@ -42,17 +43,33 @@ def _is_calendar_date(text: str) -> bool:
 class Review:
     def __init__(self, talkoot: Talkoot):
         self.talkoot = talkoot
+        # Analyses under way by (workshop, actor, cid): the same command again joins its run.
+        self._analyses: dict[tuple[str, str, str], asyncio.Future[CommandResult]] = {}
 
     # ---- analysis -------------------------------------------------------------------
 
     async def run_analysis(self, principal: Principal, body: dict[str, Any]) -> CommandResult:
-        """Cluster one prompt's notes, or each prompt's, for all groups or one group."""
+        """Cluster one prompt's notes, or each prompt's, for all groups or one group, once per
+        cid. A dashboard sends a command again when its ack is late (after 15 s, and on
+        reconnecting), and an analysis of thousands of notes can take longer than that: each
+        copy used to cluster every note again."""
         facilitator_only(principal)
         cid = check.cid(body.get("cid") or uuid.uuid4().hex)
-        k = self._theme_count(body.get("themes"))
-        prompt_ids = await self._prompt_scope(principal.workshop_id, body.get("prompt_id"))
-        group_id = await self.talkoot.group_in_workshop(principal.workshop_id, body.get("group_id"))
+        key = (principal.workshop_id, principal.actor, cid)
+        if key not in self._analyses:
+            analysis = asyncio.ensure_future(self._analyse(principal, cid, body))
+            analysis.add_done_callback(lambda _: self._analyses.pop(key, None))
+            self._analyses[key] = analysis
+        # Shielded: a copy's connection closing must not stop the run the others wait for.
+        return await asyncio.shield(self._analyses[key])
+
+    async def _analyse(self, principal: Principal, cid: str, body: dict[str, Any]) -> CommandResult:
         talkoot, workshop_id = self.talkoot, principal.workshop_id
+        if await store.command_done(talkoot.db, principal, cid):  # a copy of a finished run
+            return await talkoot.run(principal, cid, lambda conn: [])  # its stored answer
+        k = self._theme_count(body.get("themes"))
+        prompt_ids = await self._prompt_scope(workshop_id, body.get("prompt_id"))
+        group_id = await talkoot.group_in_workshop(workshop_id, body.get("group_id"))
         notes = await store.notes_to_theme(talkoot.db, workshop_id, group_id)
         changes: list[Change] = []
         for prompt_id in prompt_ids:
