@@ -18,7 +18,7 @@ from workshop import store
 from workshop import theme_commands as themes
 from workshop import validation as check
 from workshop import vote_commands as votes
-from workshop.commands import Change, CommandResult
+from workshop.commands import Change, CommandResult, repeated
 from workshop.errors import invalid, not_found
 from workshop.models import Principal
 from workshop.service import Talkoot, facilitator_only
@@ -65,8 +65,10 @@ class Review:
 
     async def _analyse(self, principal: Principal, cid: str, body: dict[str, Any]) -> CommandResult:
         talkoot, workshop_id = self.talkoot, principal.workshop_id
-        if await store.command_done(talkoot.db, principal, cid):  # a copy of a finished run
-            return await talkoot.run(principal, cid, lambda conn: [])  # its stored answer
+        # A copy of a finished run: its stored answer, read where the run's write committed.
+        done = await talkoot.db.write(lambda conn: repeated(conn, principal, cid))
+        if done is not None:
+            return done
         k = self._theme_count(body.get("themes"))
         prompt_ids = await self._prompt_scope(workshop_id, body.get("prompt_id"))
         group_id = await talkoot.group_in_workshop(workshop_id, body.get("group_id"))

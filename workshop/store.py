@@ -41,15 +41,6 @@ SQL_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 # ---- reads -----------------------------------------------------------------
 
 
-async def command_done(db: Database, principal: Principal, cid: str) -> bool:
-    """Whether this principal's command with this cid is already stored (committed)."""
-    row = await db.execute(
-        "select 1 from commands where workshop_id = ? and actor = ? and cid = ?",
-        [principal.workshop_id, principal.actor, cid],
-    )
-    return row.first() is not None
-
-
 async def principal_for_token_hash(db: Database, token_hash: str) -> Principal | None:
     row = (
         await db.execute("select id from workshops where facilitator_token_hash = ?", [token_hash])
