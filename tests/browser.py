@@ -67,6 +67,17 @@ def board_for(
     return page
 
 
+def api_notes(base_url: str, workshop: dict[str, Any]) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{base_url}/api/workshops/{workshop['id']}/notes",
+        timeout=10,
+        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
+    )
+    assert response.status_code == 200
+    notes: list[dict[str, Any]] = response.json()["notes"]
+    return notes
+
+
 def page_weight(page: Page) -> int:
     """Bytes of the page and the CSS and JS it loaded so far, uncompressed (not the tab's icon)."""
     weight: int = page.evaluate(

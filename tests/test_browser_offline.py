@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser import (
+# no_script_errors is an autouse fixture: importing it is what makes it apply here.
+from tests.browser import (  # noqa: F401
     PHONE,
     NewContext,
+    api_notes,
     board_for,
     board_note,
     expect_connected,
+    no_script_errors,
     post,
     workshop_in_vote_phase,
 )
@@ -50,15 +52,6 @@ def wait_until_kept(page: Page) -> None:
         time.sleep(0.1)
 
 
-def note_texts(server: LiveServer, workshop: dict[str, Any]) -> list[str]:
-    response = httpx.get(
-        f"{server.url}/api/workshops/{workshop['id']}/notes",
-        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
-        timeout=10,
-    )
-    return sorted(note["text"] for note in response.json()["notes"])
-
-
 def test_the_board_reloads_with_the_server_down_and_sends_what_was_written(
     server_factory, new_context: NewContext
 ) -> None:
@@ -83,7 +76,7 @@ def test_the_board_reloads_with_the_server_down_and_sends_what_was_written(
             PENDING, timeout=20000
         )
         expect_connected(page)
-        assert note_texts(back, workshop) == [
+        assert sorted(note["text"] for note in api_notes(back.url, workshop)) == [
             "Posted before the outage",
             "Written during the outage",
         ]

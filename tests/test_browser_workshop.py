@@ -20,6 +20,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute, e
 from tests.browser import (  # noqa: F401
     PHONE,
     NewContext,
+    api_notes,
     board_for,
     board_note,
     dots_stored,
@@ -46,17 +47,6 @@ def dash_column(page: Page, prompt_id: int, group_id: int) -> Locator:
 
 def group_id(workshop: dict[str, Any], name: str) -> int:
     return int(next(g["id"] for g in workshop["groups"] if g["name"] == name))
-
-
-def api_notes(base_url: str, workshop: dict[str, Any]) -> list[dict[str, Any]]:
-    response = httpx.get(
-        f"{base_url}/api/workshops/{workshop['id']}/notes",
-        timeout=10,
-        headers={"Authorization": f"Bearer {workshop['facilitator_token']}"},
-    )
-    assert response.status_code == 200
-    notes: list[dict[str, Any]] = response.json()["notes"]
-    return notes
 
 
 def seconds_shown(text: str) -> int:
