@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -193,6 +194,13 @@ async def test_a_series_compares_workshops(live_server):
         f"{url}/{series['id']}/summary", params={"format": "md", "themes": 2}, headers=auth
     ).text
     assert "2 osallistujaa · 2 työpajaa" in markdown  # one participant in each workshop
+    document = httpx.get(
+        f"{url}/{series['id']}/summary", params={"format": "json", "themes": 2}, headers=auth
+    ).json()
+    assert document["of_series"] and document["workshop_id"] == series["id"]
+    made = datetime.fromisoformat(document["created_at"])  # when the series was made
+    assert timedelta(0) <= datetime.now(UTC) - made < timedelta(minutes=5)
+    assert document["groups"] == ["Lohja", "Karkkila"]
     for bad in ("0", "²", "9" * 30):  # "²" passes str.isdigit but not int()
         answer = httpx.get(f"{url}/{series['id']}/themes", params={"themes": bad}, headers=auth)
         assert (answer.status_code, answer.json()["error"]["code"]) == (400, "invalid")

@@ -50,7 +50,7 @@ class SeriesTheme:
 
 @dataclass(frozen=True)
 class Comparison:
-    title: str
+    series: series_db.SeriesRecord
     workshops: list[series_db.SeriesWorkshop]
     themes: list[SeriesTheme]
     notes: list[Note]
@@ -87,14 +87,14 @@ class Series:
 
         await self.talkoot.db.write(add)
 
-    async def authenticate(self, series_id: str, token: str | None) -> str:
-        """The series' title, when the token is this series' own."""
+    async def authenticate(self, series_id: str, token: str | None) -> series_db.SeriesRecord:
+        """The series, when the token is this series' own."""
         found = await series_db.series_for_token_hash(self.talkoot.db, hash_token(token or ""))
         if found is None:
             raise unauthorized("a valid series token is needed")
-        if found[0] != series_id:
+        if found.id != series_id:
             raise forbidden("this token belongs to another series")
-        return found[1]
+        return found
 
     async def _owned_workshops(self, raw: Any) -> list[str]:
         """Workshop ids from [{"id", "facilitator_token"}], each proved by its own token."""
@@ -110,9 +110,9 @@ class Series:
             owned.append(principal.workshop_id)
         return list(dict.fromkeys(owned))
 
-    async def compare(self, series_id: str, title: str, k: int | None) -> Comparison:
+    async def compare(self, series: series_db.SeriesRecord, k: int | None) -> Comparison:
         db = self.talkoot.db
-        workshops = await series_db.workshops_of(db, series_id)
+        workshops = await series_db.workshops_of(db, series.id)
         notes: list[Note] = []
         workshop_of_note: dict[int, str] = {}
         for workshop in workshops:
@@ -136,7 +136,7 @@ class Series:
         ]
         themes.sort(key=lambda t: (-t.total, t.label.casefold()))
         people = await store.participant_count(db, [w.id for w in workshops])
-        return Comparison(title, workshops, themes, notes, workshop_of_note, people)
+        return Comparison(series, workshops, themes, notes, workshop_of_note, people)
 
 
 def _workshop_names(workshops: list[series_db.SeriesWorkshop]) -> dict[str, str]:
@@ -202,10 +202,10 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
         [line for line in notes if line.theme_id is None],
     )
     return WorkshopSummary(
-        workshop_id="",
-        title=comparison.title,
+        workshop_id=comparison.series.id,
+        title=comparison.series.title,
         language=language,
-        created_at="",
+        created_at=comparison.series.created_at,
         generated_at=store.now_iso(),
         groups=list(titles.values()),
         participant_count=comparison.participant_count,

@@ -17,12 +17,21 @@ class SeriesWorkshop:
     created_at: str
 
 
-async def series_for_token_hash(db: Database, token_hash: str) -> tuple[str, str] | None:
-    """(series id, title) for a series token, or None."""
+@dataclass(frozen=True)
+class SeriesRecord:
+    id: str
+    title: str
+    created_at: str
+
+
+async def series_for_token_hash(db: Database, token_hash: str) -> SeriesRecord | None:
+    """The series a token opens, or None."""
     row = (
-        await db.execute("select id, title from series where token_hash = ?", [token_hash])
+        await db.execute(
+            "select id, title, created_at from series where token_hash = ?", [token_hash]
+        )
     ).first()
-    return (row["id"], row["title"]) if row else None
+    return SeriesRecord(row["id"], row["title"], row["created_at"]) if row else None
 
 
 async def workshops_of(db: Database, series_id: str) -> list[SeriesWorkshop]:

@@ -67,15 +67,14 @@ async def series_page(request: Request) -> Response:
 
 async def comparison_for(request: Request) -> Comparison:
     series = series_of(request)
-    series_id = request.path_params["series_id"]
-    title = await series.authenticate(series_id, token_of(request))
-    return await series.compare(series_id, title, theme_count(request))
+    record = await series.authenticate(request.path_params["series_id"], token_of(request))
+    return await series.compare(record, theme_count(request))
 
 
 def comparison_json(comparison: Comparison) -> dict[str, Any]:
     count = len(comparison.workshops)
     return {
-        "title": comparison.title,
+        "title": comparison.series.title,
         "workshops": [{"id": w.id, "title": w.title} for w in comparison.workshops],
         "themes": [
             {
