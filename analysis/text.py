@@ -132,14 +132,33 @@ def guess_languages(texts: Sequence[str]) -> list[str]:
     return [lang or common for lang in found]
 
 
+def clear_language(text: str) -> str | None:
+    """The text's language when its words leave little doubt, else None.
+
+    For marking a note's language on screen (lang=""), where a wrong mark makes a screen
+    reader read it with the wrong voice: the best language needs a marker word or an å (2
+    votes) and twice the votes of the next. On notes cut to 4 words this marks 61-99 % of
+    them and errs on at most 0.3 % (docs/analysis.md).
+    """
+    totals = _votes(text)
+    first, second = sorted(totals.values(), reverse=True)[:2]
+    best = max(LANGUAGES, key=totals.__getitem__)
+    return best if first >= 2 and first >= 2 * second else None
+
+
 def _best_language(text: str) -> str | None:
     """The language the text's words vote for most (English on a tie), None without votes."""
+    totals = _votes(text)
+    best = max(LANGUAGES, key=lambda lang: (totals[lang], lang == "en"))
+    return best if totals[best] > 0 else None
+
+
+def _votes(text: str) -> dict[str, float]:
     totals = {lang: 0.0 for lang in LANGUAGES}
     for word in tokenize(text):
         for lang, vote in _word_votes(word):
             totals[lang] += vote
-    best = max(LANGUAGES, key=lambda lang: (totals[lang], lang == "en"))
-    return best if totals[best] > 0 else None
+    return totals
 
 
 _local = threading.local()

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from analysis.text import content_words, guess_language, guess_languages, normalize, tokenize
+from analysis import stopwords
+from analysis.text import (
+    clear_language,
+    content_words,
+    guess_language,
+    guess_languages,
+    normalize,
+    tokenize,
+)
 
 
 def test_tokenize_keeps_nordic_letters():
@@ -28,6 +37,31 @@ def test_normalize_joins_composed_and_decomposed_forms():
 )
 def test_guess_language(text, lang):
     assert guess_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Vi behöver mer stöd", "sv"),  # marker words
+        ("Fler språkkurser", "sv"),  # an å
+        ("Työpaikkoja ja koulutusta", "fi"),
+        ("More language courses", "en"),
+        # Nothing clear: a name, a word anyone writes, one weak cue ("y" inside a word, as
+        # in Finnish, and no English ending), a place name. Screens mark none of these.
+        ("Lohja", None),
+        ("ok", None),
+        ("Mystery", None),
+        ("Kimppakyydit Lohjalle", None),
+        ("", None),
+    ],
+)
+def test_clear_language_marks_only_clear_cases(text, lang):
+    assert clear_language(text) == lang
+
+
+def test_the_english_stop_words_are_scikit_learns():
+    """The list is written out so that the web process need not import scikit-learn."""
+    assert stopwords.ENGLISH >= ENGLISH_STOP_WORDS
 
 
 def test_notes_with_nothing_to_go_by_take_the_workshops_language():
