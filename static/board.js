@@ -180,8 +180,8 @@ function pendingView() {
   const claimed = new Set();
   for (const entry of live ? live.outbox : []) {
     if (entry.type === "note.add") {
-      // Sent, and its note arrived before the ack: show the note only. (Ids only grow: an
-      // earlier note of the same text, older than the entry, is not it.)
+      // Sent, and its note arrived before the ack: show the note only. (Ids grow: an older
+      // note of the same text is not it.)
       if (entry.sent) {
         const match = [...state.notes.values()].find((n) => n.participant_id === state.me && !claimed.has(n.id)
           && n.id > (entry.seen || 0) && n.prompt_id === entry.prompt_id && n.text === entry.text.trim());
@@ -257,7 +257,7 @@ function noteItem(key, { note, text, pending, hold }) {
   const meta = el("p", { class: "note-meta" }, el("span", { class: "author" }, author));
   if (otherGroup) meta.append(" · ", el("span", { class: "group-tag" }, groupName(note.group_id)));
   if (pending) meta.append(" ", el("span", { class: "badge pending-badge" }, hold ? t("pending_locked") : t("pending")));
-  item.replaceChildren(el("p", { class: "note-text", id: textId, tabindex: -1, "data-action": "text", lang: state.language || null }, text), meta);
+  item.replaceChildren(el("p", { class: "note-text", id: textId, tabindex: -1, "data-action": "text", lang: note?.lang || state.language || null }, text), meta);
   if (own && note && !pending && !state.ended) {
     item.append(el("div", { class: "note-actions" },
       el("button", { type: "button", class: "small secondary", "data-action": "edit", "aria-describedby": textId,

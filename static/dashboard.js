@@ -161,7 +161,7 @@ function noteItem(note) {
       "data-key": author, onclick: () => removeAuthor(note, author === "erase"),
     }, t(`${author}_author${confirming ? "_confirm" : ""}`)));
   }
-  item.replaceChildren(el("p", { class: "note-text", id: textId, lang: written }, note.text), meta, actions);
+  item.replaceChildren(el("p", { class: "note-text", id: textId, lang: note.lang || written }, note.text), meta, actions);
   if (focused !== null) (actions.querySelector(`[data-key="${focused}"]`) || toggle).focus();
   return item;
 }

@@ -358,7 +358,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
       });
       item.append(el("label", { class: "choice split-choice", for: box.id }, box, el("span", { class: "visually-hidden" }, t("select_note"))));
     }
-    item.append(el("p", { class: "note-text", id: textId, lang: written }, note.text));
+    item.append(el("p", { class: "note-text", id: textId, lang: note.lang || written }, note.text));
     const targets = themes.filter((other) => other.id !== theme?.id).map((other) => [String(other.id), other.label]);
     if (theme) targets.push(["", t("no_theme")]);
     if (targets.length) {

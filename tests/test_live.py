@@ -694,6 +694,11 @@ async def test_only_the_author_edits_and_deletes(live_server, workshop):
         ] == "forbidden"
         edited = await clients["aino"].command("note.edit", note_id=note_id, text="oma, korjattu")
         assert edited["note"]["text"] == "oma, korjattu"
+        assert edited["note"]["lang"] is None  # nothing in it tells a language for sure
+        edited = await clients["aino"].command(
+            "note.edit", note_id=note_id, text="Vi behöver mer stöd"
+        )
+        assert edited["note"]["lang"] == "sv"  # marked for screen readers, on a Finnish board
         await clients["aino"].command("note.delete", note_id=note_id)
         deleted = await clients["bertil"].receive_until("note.deleted")
         assert deleted["note_id"] == note_id

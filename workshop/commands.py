@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.text import clear_language
 from workshop import events as ev
 from workshop.errors import TalkootError, forbidden, not_found, unauthorized
 from workshop.models import Note, Principal
@@ -87,6 +88,7 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
     No RETURNING here: SQLite's RETURNING cost about 10 microseconds a statement, more
     than the insert itself, and everything the note holds is known already.
     """
+    lang = clear_language(text)
 
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         if _require_open(conn, principal.workshop_id, prompt_id) >= MAX_NOTES:
@@ -94,7 +96,7 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
         now = now_iso()
         inserted = conn.execute(
             "insert into notes (workshop_id, prompt_id, group_id, participant_id, text,"
-            " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)",
+            " created_at, updated_at, lang) values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 principal.workshop_id,
                 prompt_id,
@@ -103,6 +105,7 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
                 text,
                 now,
                 now,
+                lang,
             ],
         )
         assert inserted.lastrowid is not None and principal.group_id is not None
@@ -117,6 +120,7 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
             votes=0,
             created_at=now,
             updated_at=now,
+            lang=lang,
         )
         return [_note_event(conn, principal.workshop_id, ev.NOTE_ADDED, note)]
 
@@ -124,11 +128,14 @@ def add_note(principal: Principal, prompt_id: int, text: str) -> Change:
 
 
 def edit_note(principal: Principal, note_id: int, text: str) -> Change:
+    lang = clear_language(text)
+
     def change(conn: sqlite3.Connection) -> list[ev.Event]:
         _require_open(conn, principal.workshop_id)
         before = _own_note(conn, principal, note_id)
         conn.execute(
-            "update notes set text = ?, updated_at = ? where id = ?", [text, now_iso(), note_id]
+            "update notes set text = ?, updated_at = ?, lang = ? where id = ?",
+            [text, now_iso(), lang, note_id],
         )
         note = _reload(conn, principal.workshop_id, note_id)
         event = _note_event(conn, principal.workshop_id, ev.NOTE_UPDATED, note)

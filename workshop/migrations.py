@@ -253,6 +253,12 @@ MIGRATIONS: list[str] = [
         coalesce((select max(note_id) from commands), 0)
     ) where name = 'notes';
     """,
+    """
+    -- The language a note is clearly written in (fi, sv, en; analysis.text.clear_language),
+    -- so that screens mark it (lang="") for screen readers. Null: as the workshop's. Notes
+    -- from before stay null.
+    alter table notes add column lang text;
+    """,
 ]
 
 

@@ -80,6 +80,7 @@ class Note:
     votes: int
     created_at: str
     updated_at: str
+    lang: str | None  # "fi", "sv" or "en" when the text clearly is; else the workshop's
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Note:
@@ -94,6 +95,7 @@ class Note:
             votes=row["votes"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            lang=row["lang"],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -108,6 +110,7 @@ class Note:
             "votes": self.votes,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "lang": self.lang,
         }
 
 

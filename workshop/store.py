@@ -18,7 +18,7 @@ from workshop.models import Group, Note, Principal, Prompt, Workshop
 
 NOTE_COLUMNS = """
     n.id, n.prompt_id, n.group_id, n.participant_id, p.name as author, n.text,
-    n.hidden, n.votes, n.created_at, n.updated_at
+    n.hidden, n.votes, n.created_at, n.updated_at, n.lang
 """
 NOTE_FROM = "notes n left join participants p on p.id = n.participant_id"
 ACTION_FIELDS = ("id", "theme_id", "what", "owner", "due", "participant_id")  # as events show one
