@@ -386,7 +386,7 @@ function upsert(note) {
 
 // Dots, actions and the published summary (static/vote.js).
 const vote = createVote({ live: () => live, t, plural, formatDate, el, say, workshopId,
-  token: auth?.participant_token, viewUrl: assets["vote_view.js"], noteText: (id) => state.notes.get(id)?.text });
+  token: auth?.participant_token, viewUrl: assets["vote_view.js"], noteOf: (id) => state.notes.get(id) });
 
 const handlers = {
   welcome(msg, since) {

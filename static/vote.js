@@ -2,7 +2,7 @@
 // events change them; vote_view.js draws the vote view and the summary once published.
 const COMMANDS = new Set(["vote.cast", "vote.retract", "action.add", "action.delete"]);
 
-export function createVote({ live, t, plural, formatDate, el, say, workshopId, token, viewUrl, noteText }) {
+export function createVote({ live, t, plural, formatDate, el, say, workshopId, token, viewUrl, noteOf }) {
   const $ = (id) => document.getElementById(id);
   const s = {
     me: null, groupId: null, shared: false, phase: null, dots: 3, actionsAllowed: false, published: false, prompts: [], language: "",
@@ -115,7 +115,7 @@ export function createVote({ live, t, plural, formatDate, el, say, workshopId, t
     if (view.hidden) return;
     if (drawVotes) { drawVotes(); return; }
     views().then(({ voteView }) => {
-      drawVotes ??= voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule, noteText });
+      drawVotes ??= voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule, noteOf });
       schedule();
     }, () => {});
   }

@@ -25,7 +25,7 @@ async function fetchStrings(url, tries = 3) {
 }
 
 /** Returns the function that draws the view from the vote state `s` (owned by vote.js). */
-export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule, noteText }) {
+export function voteView({ s, live, t, plural, formatDate, el, showError, promptOf, spentOn, outbox, schedule, noteOf }) {
   let focusNext = null; // the control to focus once the one pressed is gone (a removed action)
 
   function render() {
@@ -87,12 +87,12 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
   /** The theme's notes to read before voting, behind its note count: those the participant's
    *  board has (their group's; every group's while results are shared), and how many others. */
   function themeNotes(th) {
-    const texts = th.note_ids.map(noteText).filter((text) => text !== undefined);
-    const others = th.note_ids.length - texts.length;
+    const notes = th.note_ids.map(noteOf).filter(Boolean);
+    const others = th.note_ids.length - notes.length;
     const key = `vn${th.id}`;
     return el("details", { class: "theme-notes", "data-key": key },
       el("summary", { "data-key": `${key}-summary` }, plural("theme_notes", th.note_ids.length)),
-      texts.length ? el("ul", {}, ...texts.map((text) => el("li", { lang: s.language || null }, text))) : null,
+      notes.length ? el("ul", {}, ...notes.map((note) => el("li", { lang: note.lang || s.language || null }, note.text))) : null,
       others ? el("p", { class: "muted" }, plural("other_groups_notes", others)) : null);
   }
 

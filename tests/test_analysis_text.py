@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -62,6 +65,17 @@ def test_clear_language_marks_only_clear_cases(text, lang):
 def test_the_english_stop_words_are_scikit_learns():
     """The list is written out so that the web process need not import scikit-learn."""
     assert stopwords.ENGLISH >= ENGLISH_STOP_WORDS
+
+
+def test_the_web_app_marks_languages_without_loading_scikit_learn():
+    """2 s and 100 MB more for every server process, only for a word list."""
+    probe = (
+        "import sys, workshop.app; print('sklearn' in sys.modules, 'analysis.text' in sys.modules)"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert answer.stdout.split() == ["False", "True"]
 
 
 def test_notes_with_nothing_to_go_by_take_the_workshops_language():

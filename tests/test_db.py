@@ -13,7 +13,7 @@ from workshop import commands, store
 from workshop.db import Database
 from workshop.errors import TalkootError
 from workshop.migrations import MIGRATIONS, migrate
-from workshop.models import Principal
+from workshop.models import Note, Principal
 
 
 async def test_migrations_run_once_and_record_the_version(tmp_path):
@@ -287,6 +287,27 @@ def test_a_workshops_notes_are_counted_when_the_count_comes_in(tmp_path):
     )
     migrate(conn)
     assert dict(conn.execute("select id, note_count from workshops")) == {"w": 2, "e": 0}
+    conn.close()
+
+
+def test_notes_stored_before_their_language_was_kept_read_as_the_workshops(tmp_path):
+    conn = old_database(tmp_path / "old.db", "The language a note is clearly written in")
+    conn.executescript(
+        """
+        insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
+            values ('w', 'C', 't', 'fi', 'h', 'now');
+        insert into prompts (id, workshop_id, position, text) values (1, 'w', 0, 'p');
+        insert into workshop_groups (id, workshop_id, position, name) values (5, 'w', 0, 'A');
+        insert into notes (workshop_id, prompt_id, group_id, text, hidden, created_at,
+            updated_at) values ('w', 1, 5, 'Vi behöver mer stöd', 0, 'now', 'now');
+        """
+    )
+    migrate(conn)
+    conn.row_factory = sqlite3.Row
+    row = conn.execute(f"select {store.NOTE_COLUMNS} from {store.NOTE_FROM}").fetchone()
+    note = Note.from_row(row)
+    assert (note.text, note.lang) == ("Vi behöver mer stöd", None)
+    assert note.to_dict()["lang"] is None
     conn.close()
 
 

@@ -178,6 +178,7 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
             theme_id=theme_of[note.id][0] if note.id in theme_of else None,
             theme_label=theme_of[note.id][1] if note.id in theme_of else None,
             created_at=note.created_at,
+            lang=note.lang,
         )
         for note in comparison.notes
     ]

@@ -56,6 +56,7 @@ def _note_line(note: Note, group_names: dict[int, str], theme: dict[str, Any] | 
         theme_id=theme["id"] if theme else None,
         theme_label=theme["label"] if theme else None,
         created_at=note.created_at,
+        lang=note.lang,
     )
 
 

@@ -18,6 +18,7 @@ class NoteLine:
     theme_id: int | None
     theme_label: str | None
     created_at: str
+    lang: str | None = None  # as Note.lang: set only when the text is clearly in one language
 
 
 @dataclass(frozen=True)
