@@ -292,15 +292,10 @@ def test_a_workshops_notes_are_counted_when_the_count_comes_in(tmp_path):
 
 def test_notes_stored_before_their_language_was_kept_read_as_the_workshops(tmp_path):
     conn = old_database(tmp_path / "old.db", "The language a note is clearly written in")
-    conn.executescript(
-        """
-        insert into workshops (id, code, title, language, facilitator_token_hash, created_at)
-            values ('w', 'C', 't', 'fi', 'h', 'now');
-        insert into prompts (id, workshop_id, position, text) values (1, 'w', 0, 'p');
-        insert into workshop_groups (id, workshop_id, position, name) values (5, 'w', 0, 'A');
-        insert into notes (workshop_id, prompt_id, group_id, text, hidden, created_at,
-            updated_at) values ('w', 1, 5, 'Vi behöver mer stöd', 0, 'now', 'now');
-        """
+    conn.executescript(OLD_WORKSHOP)
+    conn.execute(
+        "insert into notes (workshop_id, prompt_id, group_id, participant_id, text, created_at,"
+        " updated_at) values ('w', 1, 5, 9, 'Vi behöver mer stöd', 'now', 'now')"
     )
     migrate(conn)
     conn.row_factory = sqlite3.Row
