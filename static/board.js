@@ -257,7 +257,7 @@ function noteItem(key, { note, text, pending, hold }) {
   const meta = el("p", { class: "note-meta" }, el("span", { class: "author" }, author));
   if (otherGroup) meta.append(" · ", el("span", { class: "group-tag" }, groupName(note.group_id)));
   if (pending) meta.append(" ", el("span", { class: "badge pending-badge" }, hold ? t("pending_locked") : t("pending")));
-  item.replaceChildren(el("p", { class: "note-text", id: textId, tabindex: -1, "data-action": "text", lang: note?.lang || state.language || null }, text), meta);
+  item.replaceChildren(el("p", { class: "note-text", id: textId, tabindex: -1, "data-action": "text", lang: !pending && note?.lang || state.language || null }, text), meta);
   if (own && note && !pending && !state.ended) {
     item.append(el("div", { class: "note-actions" },
       el("button", { type: "button", class: "small secondary", "data-action": "edit", "aria-describedby": textId,

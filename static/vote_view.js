@@ -98,12 +98,13 @@ export function voteView({ s, live, t, plural, formatDate, el, showError, prompt
 
   function actionItem(a) {
     const id = `va-item-${a.id}`;
-    const text = a.what + (a.owner ? ` – ${a.owner}` : "") + (a.due ? ` (${t("by_date", { date: formatDate(a.due) })})` : "");
+    // What and who are written in the workshop's language; "by <date>" is the page's.
+    const written = el("span", { lang: s.language || null }, a.what + (a.owner ? ` – ${a.owner}` : ""));
     const remove = a.participant_id === s.me
       ? el("button", { type: "button", class: "small secondary", "data-key": `${id}-remove`, "aria-describedby": id,
         onclick: () => { focusNext = `va${a.theme_id}-summary`; live().send("action.delete", { action_id: a.id }); } }, t("remove"))
       : null;
-    return el("li", {}, el("span", { id }, text), remove ? " " : null, remove);
+    return el("li", {}, el("span", { id }, written, a.due ? ` (${t("by_date", { date: formatDate(a.due) })})` : null), remove ? " " : null, remove);
   }
 
   function actionForm(th) {

@@ -263,6 +263,9 @@ def test_participant_spends_dots_and_dashboard_counts(
     bus_notes.locator("summary").tap()
     expect(bus_notes.locator("li")).to_have_text(BUS)
     expect(bus_notes.locator("p")).to_have_count(0)  # all three are the group's own
+    # Finnish notes in an English workshop: one clearly Finnish, one with nothing to tell.
+    expect(bus_notes.locator("li", has_text=BUS[0])).to_have_attribute("lang", "fi")
+    expect(bus_notes.locator("li", has_text=BUS[1])).to_have_attribute("lang", "en")
 
     add_bus.tap()
     expect(bus.locator(".my-dots")).to_have_text("Your dots: 1")
@@ -317,6 +320,8 @@ def test_participant_spends_dots_and_dashboard_counts(
     bus.get_by_role("button", name="Add action").tap()
     mine = bus.locator(".action-list li").filter(has_text="Kyytiringit")
     expect(card(dash, BUS[0]).locator(".action-list")).to_contain_text("Kyytiringit")
+    # The action's words are marked with the workshop's language, "by <date>" is the page's.
+    expect(mine.locator('span[lang="en"]')).to_have_text("Kyytiringit")
     card(dash, BUS[0]).locator("summary", has_text="Add action").click()
     card(dash, BUS[0]).get_by_label("What will be done").fill("Facilitator's own")
     card(dash, BUS[0]).get_by_role("button", name="Add action").click()

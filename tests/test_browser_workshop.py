@@ -330,6 +330,24 @@ def test_note_written_offline_is_sent_once_when_back_online(
         [text, "Waits for the lock"]
     )
 
+    # An edit waiting offline is read in the workshop's language, not in the old text's.
+    post(aino, "Strengths?", "Vi behöver mer stöd", tap=True)
+    swedish = board_note(aino, "Vi behöver mer stöd")
+    expect(swedish).not_to_have_class(re.compile(r"\bpending\b"))
+    expect(swedish.locator(".note-text")).to_have_attribute("lang", "sv")
+    phone.set_offline(True)
+    expect(aino.locator("#connection")).to_contain_text("You are offline")
+    swedish.get_by_role("button", name="Edit").tap()
+    aino.get_by_label("Edit your note").fill("Bussit eivät kulje")
+    aino.get_by_role("button", name="Save").tap()
+    expect(board_note(aino, "Bussit eivät kulje").locator(".note-text")).to_have_attribute(
+        "lang", "en"
+    )
+    phone.set_offline(False)
+    expect(board_note(aino, "Bussit eivät kulje").locator(".note-text")).to_have_attribute(
+        "lang", "fi", timeout=10000
+    )
+
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])  # longer words than English
 def test_the_board_loads_at_most_60_kb_in_finnish_and_swedish(
