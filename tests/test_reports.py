@@ -15,6 +15,7 @@ from typing import cast
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
@@ -288,6 +289,11 @@ def test_docx_headings_table_and_actions() -> None:
     assert "Saamenkielinen palvelu Utsjoelle — Sámediggi" in text
     assert MULTILINE in text and QUOTED in text
     assert "Teemattomia muistiinpanoja: 1" in text
+    # A Swedish note in the Finnish summary: Word checks its spelling, and reads it, in Swedish.
+    swedish = next(p for p in document.paragraphs if p.text == SWEDISH)
+    assert swedish.runs[0]._r.rPr.find(qn("w:lang")).get(qn("w:val")) == "sv-FI"
+    finnish = next(p for p in document.paragraphs if p.text == NOTES[0].text)
+    assert finnish.runs[0]._r.rPr is None  # in the document's language
     pictures = document.inline_shapes
     assert len(pictures) == 2
     description = pictures[0]._inline.docPr.get("descr")

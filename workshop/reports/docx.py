@@ -16,6 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from analysis.text import clear_language
 from workshop import i18n
 from workshop.reports import chart, tables
 from workshop.reports.model import PromptSection, WorkshopSummary
@@ -34,9 +35,20 @@ _WORD_LANGUAGES = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
 clean = tables.printable  # python-docx refuses the whole document over one control character
 
 
-def _paragraph(document: DocxDocument, text: str, style_id: str) -> None:
-    """add_paragraph(text, style) re-scans every style per call; setting the id is O(1)."""
-    document.add_paragraph(text)._p.style = style_id
+def _paragraph(
+    document: DocxDocument, text: str, style_id: str, language: str | None = None
+) -> None:
+    """add_paragraph(text, style) re-scans every style per call; setting the id is O(1).
+
+    `language`: a note's own where it is not the summary's ("sv" in a Finnish summary), for
+    Word's spelling and for screen readers; without it the paragraph is in the document's.
+    """
+    paragraph = document.add_paragraph(text)
+    paragraph._p.style = style_id
+    if language and paragraph.runs:
+        mark = OxmlElement("w:lang")
+        mark.set(qn("w:val"), _WORD_LANGUAGES[language])
+        paragraph.runs[0]._r.get_or_add_rPr().append(mark)
 
 
 def _chart(document: DocxDocument, section: PromptSection) -> None:
@@ -97,6 +109,10 @@ def render(summary: WorkshopSummary) -> bytes:
     _set_up(document, summary)
     style = {name: document.styles[name].style_id for name in _STYLES}
     add = functools.partial(_paragraph, document)
+
+    def own(language: str | None) -> str | None:
+        return language if language != summary.language else None
+
     add(clean(summary.title), style["Title"])
     document.add_paragraph(tables.meta_line(summary))
     for section in summary.prompts:
@@ -111,7 +127,7 @@ def render(summary: WorkshopSummary) -> bytes:
             if theme.representatives:
                 add(i18n.gettext("Typical notes"), style["Heading 3"])
                 for text in theme.representatives:
-                    add(clean(text), style["List Bullet"])
+                    add(clean(text), style["List Bullet"], own(clear_language(text)))
             if theme.actions:
                 add(i18n.gettext("Actions"), style["Heading 3"])
                 for action in theme.actions:
@@ -119,7 +135,7 @@ def render(summary: WorkshopSummary) -> bytes:
         if unsorted := tables.unsorted_line(section):
             add(unsorted, style["Heading 2"])  # beside the themes, not inside the last one
             for line in section.unsorted:
-                add(clean(line.text), style["List Bullet"])
+                add(clean(line.text), style["List Bullet"], own(line.lang))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
