@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -25,6 +27,9 @@ def test_tokenize_keeps_nordic_letters():
 
 def test_normalize_joins_composed_and_decomposed_forms():
     assert normalize("  tyo\u0308   ja\n ") == normalize("työ ja")
+
+
+NOTES_BY_LANGUAGE = Path(__file__).parent / "data" / "notes_by_language.csv"
 
 
 @pytest.mark.parametrize(
@@ -60,6 +65,18 @@ def test_guess_language(text, lang):
 )
 def test_clear_language_marks_only_clear_cases(text, lang):
     assert clear_language(text) == lang
+
+
+def test_workshop_notes_get_no_wrong_language_mark():
+    """Short notes as employment-services workshops write them, with names, place names,
+    loans and abbreviations ("TE", "per", "15 min", "Ja tack"): unmarked is fine (the
+    workshop's language stands), a wrong mark is not."""
+    with open(NOTES_BY_LANGUAGE, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) > 300
+    marks = [(row["text"], row["lang"], clear_language(row["text"])) for row in rows]
+    assert [(text, mark) for text, lang, mark in marks if mark and mark != lang] == []
+    assert sum(1 for _, lang, mark in marks if mark == lang) > 80  # and many are marked
 
 
 def test_the_english_stop_words_are_scikit_learns():
