@@ -409,7 +409,7 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
       for (const action of actions) {
         const textId = `action-${action.id}-text`;
         list.append(el("li", {},
-          el("span", { id: textId }, describeAction(action)), " ",
+          el("span", { id: textId }, ...describeAction(action)), " ",
           el("button", { type: "button", class: "small secondary", "data-key": `action-del-${action.id}`, "aria-describedby": textId,
             onclick: () => { focusLater(`act-${theme.id}-summary`); send("action.delete", { action_id: action.id }); } }, t("remove"))));
       }
@@ -441,11 +441,10 @@ export function createReview({ send, notes, t, plural, errorText, formatDate, el
     return block;
   }
 
+  /** What and who in the workshop's language, "by <date>" in the page's. */
   function describeAction(action) {
-    let text = action.what;
-    if (action.owner) text += ` – ${action.owner}`;
-    if (action.due) text += ` (${t("by_date", { date: formatDate(action.due) })})`;
-    return text;
+    const due = action.due ? ` (${t("by_date", { date: formatDate(action.due) })})` : "";
+    return [el("span", { lang: written }, action.what + (action.owner ? ` – ${action.owner}` : "")), due];
   }
 
   function renderPanel() {

@@ -548,6 +548,10 @@ def test_published_summary_reaches_the_participant_escaped(
     bus.get_by_label("Due date").fill("2026-12-31")
     bus.get_by_role("button", name="Add action").click()
     expect(bus.locator(".action-list")).to_contain_text("Kimppakyydit <script> – TE-palvelut")
+    # What and who are marked with the workshop's language, "by <date>" is the page's.
+    expect(bus.locator('.action-list span[lang="en"]')).to_have_text(
+        "Kimppakyydit <script> – TE-palvelut"
+    )
 
     dash.locator(".stepper .step[data-phase=summary]").click()
     summary = phone.get_by_role("region", name="Summary")

@@ -300,6 +300,16 @@ def test_docx_headings_table_and_actions() -> None:
     assert "Kohtaamo ja matala kynnys: 2 muistiinpanoa, 9 ääntä" in description
 
 
+def test_docx_sets_a_note_in_no_theme_in_its_own_language() -> None:
+    summary = make_summary()
+    english = replace(NOTES[4], text="Better buses please", lang="en")
+    first = replace(summary.prompts[0], unsorted=[english])
+    summary = replace(summary, prompts=[first, *summary.prompts[1:]])
+    document = Document(io.BytesIO(render(summary, "docx").content))
+    note = next(p for p in document.paragraphs if p.text == "Better buses please")
+    assert note.runs[0]._r.rPr.find(qn("w:lang")).get(qn("w:val")) == "en-GB"
+
+
 @pytest.mark.parametrize(("language", "word_language"), [("fi", "fi-FI"), ("sv", "sv-FI")])
 def test_docx_is_a4_in_the_summary_language_with_talkoots_own_properties(
     language, word_language

@@ -14,11 +14,13 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from analysis.text import clear_language
 from tests.helpers import connect, create_workshop, join
 from tests.test_themes_api import MENTAL_HEALTH, TRANSPORT
 from workshop import i18n
-from workshop.series_service import _workshop_names
-from workshop.series_store import SeriesWorkshop
+from workshop.models import Note
+from workshop.series_service import Comparison, _workshop_names, comparison_summary
+from workshop.series_store import SeriesRecord, SeriesWorkshop
 
 
 @pytest.fixture
@@ -274,6 +276,22 @@ def test_workshops_of_a_series_are_named_by_title_then_date_then_place():
         "Vihti #4",
         "Vihti #5",
     ]
+
+
+def test_a_series_notes_are_read_in_their_own_workshops_language_where_words_do_not_tell():
+    made = "2026-11-20T08:00:00.000Z"
+    workshops = [
+        SeriesWorkshop("a", "Lohja", "fi", made),
+        SeriesWorkshop("b", "Raseborg", "sv", made),
+    ]
+    notes = [
+        Note(i, 1, 1, None, None, text, False, 0, made, made, clear_language(text))
+        for i, text in enumerate(["Palkkatuki", "Lönesubvention", "Vi behöver mer stöd"], 1)
+    ]
+    series = SeriesRecord("s", "TEKO", made)
+    comparison = Comparison(series, workshops, [], notes, {1: "a", 2: "b", 3: "a"}, 2)
+    summary = comparison_summary(comparison, "fi")
+    assert [note.lang for note in summary.notes] == ["fi", "sv", "sv"]
 
 
 def test_an_organiser_makes_a_series_from_dashboard_links(live_server):

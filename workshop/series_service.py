@@ -163,6 +163,7 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
     """
     i18n.use_language(language)
     titles = _workshop_names(comparison.workshops)
+    written = {w.id: w.language for w in comparison.workshops}
     theme_of = {
         note_id: (number, theme.label)
         for number, theme in enumerate(comparison.themes, start=1)
@@ -178,7 +179,8 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
             theme_id=theme_of[note.id][0] if note.id in theme_of else None,
             theme_label=theme_of[note.id][1] if note.id in theme_of else None,
             created_at=note.created_at,
-            lang=note.lang,
+            # where the note's words do not tell, its workshop's language (a series may mix)
+            lang=note.lang or written[comparison.workshop_of_note[note.id]],
         )
         for note in comparison.notes
     ]
