@@ -95,6 +95,21 @@ def test_the_web_app_marks_languages_without_loading_scikit_learn():
     assert answer.stdout.split() == ["False", "True"]
 
 
+def test_a_workshops_clear_notes_decide_which_languages_the_others_may_be_in():
+    # ä and ö vote Finnish, but nothing in this workshop is clearly Finnish.
+    swedish = [
+        "Längre öppettider",
+        "Höjd lön",
+        "Mer stöd för unga",
+        "Vi behöver mer tid",
+        "Söka jobb",
+    ]
+    assert guess_languages(swedish) == ["sv"] * 5
+    # Where both are clearly there, the looser guess stands for the rest.
+    mixed = ["Vi behöver mer stöd", "Bussit eivät kulje", "Kahvi loppui taas", "Työkokeilu"]
+    assert guess_languages(mixed) == ["sv", "fi", "fi", "fi"]
+
+
 def test_notes_with_nothing_to_go_by_take_the_workshops_language():
     swedish = ["Fler språkkurser", "asdf", "Bättre samarbete mellan myndigheter", "Anna"]
     assert guess_languages(swedish) == ["sv", "sv", "sv", "sv"]
