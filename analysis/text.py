@@ -116,8 +116,8 @@ def _word_votes(word: str, strict: bool = False) -> tuple[tuple[str, float], ...
     """How strongly one lowercase word points at each language (cached, so immutable).
 
     `strict` (for marking a note on screen) leaves out the cues that names and loans carry
-    too: marker words shared in notes, a "y" inside a word ("employers"), and it counts "ja"
-    and an å as weaker cues ("Åsa", "Åbo").
+    too: marker words shared in notes, a "y" inside a word ("employers"), and it counts "ja",
+    "no" and an å ("Åsa", "Åbo") as weaker cues.
     """
     votes = {lang: 0.0 for lang in LANGUAGES}
     if strict and word in _SHARED_IN_NOTES:
