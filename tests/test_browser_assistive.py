@@ -420,11 +420,11 @@ def test_due_dates_are_written_the_way_the_ui_language_writes_them(
 
     dash = open_page(new_context(**pacific), f"{url}/d/{workshop['id']}?token={token}&lang=fi")
     card = dash.locator(f'li.theme-card[data-theme-id="{theme_id}"]')
-    expect(card.locator(".action-list li span")).to_have_text(
+    expect(card.locator(".action-list li > span")).to_have_text(
         "Kimppakyydit (viimeistään 31.12.2026)"
     )
     # English as the summary downloads and page write it, not the US "Dec 31, 2026".
     english = open_page(new_context(**pacific), f"{url}/d/{workshop['id']}?token={token}&lang=en")
     expect(
-        english.locator(f'li.theme-card[data-theme-id="{theme_id}"] .action-list li span')
+        english.locator(f'li.theme-card[data-theme-id="{theme_id}"] .action-list li > span')
     ).to_have_text("Kimppakyydit (by 31 Dec 2026)")
