@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from workshop import i18n
+from workshop.pages import build_environment
 from workshop.reports import FORMATS, Download, chart, content_disposition, render, slug
 from workshop.reports.model import ActionLine, NoteLine, PromptSection, ThemeLine, WorkshopSummary
 from workshop.reports.tables import display_date
@@ -69,7 +70,7 @@ NOTES = [
     _note(3, 1, "Grupp Vasa", MULTILINE, "Åsa Öberg", POLUT),
     _note(4, 1, "Grupp Vasa", QUOTED, None, POLUT),
     _note(5, 1, "Ryhmä Äänekoski", FORMULA, None, None),
-    _note(6, 2, "Grupp Vasa", SWEDISH, "Åsa Öberg", KIELI),
+    replace(_note(6, 2, "Grupp Vasa", SWEDISH, "Åsa Öberg", KIELI), lang="sv"),  # as stored
     _note(7, 2, "Sámi joavku", f"Sámegiella: {SAMI_LETTERS}", SAMI_AUTHOR, KIELI),
 ]
 
@@ -298,6 +299,14 @@ def test_docx_headings_table_and_actions() -> None:
     assert len(pictures) == 2
     description = pictures[0]._inline.docPr.get("descr")
     assert "Kohtaamo ja matala kynnys: 2 muistiinpanoa, 9 ääntä" in description
+
+
+def test_the_summary_page_marks_typical_notes_with_their_stored_language() -> None:
+    i18n.use_language("fi")
+    template = build_environment().get_template("_summary.html")
+    html = template.render(summary=make_summary(), chart=lambda _: "", formats=[], top=2, lang="fi")
+    assert f'<li lang="sv">{SWEDISH}</li>' in html  # stored as Swedish
+    assert f'<li lang="fi">{NOTES[0].text}</li>' in html  # nothing stored: the summary's
 
 
 def test_docx_sets_a_note_in_no_theme_in_its_own_language() -> None:

@@ -292,6 +292,9 @@ def test_a_series_notes_are_read_in_their_own_workshops_language_where_words_do_
     comparison = Comparison(series, workshops, [], notes, {1: "a", 2: "b", 3: "a"}, 2)
     summary = comparison_summary(comparison, "fi")
     assert [note.lang for note in summary.notes] == ["fi", "sv", "sv"]
+    # A theme's typical notes are texts: the series page and its downloads find them so.
+    assert comparison.language_of("Lönesubvention") == "sv"
+    assert summary.language_of("Lönesubvention") == "sv"
 
 
 def test_an_organiser_makes_a_series_from_dashboard_links(live_server):

@@ -14,7 +14,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from analysis.text import clear_language
 from workshop import i18n, store
 from workshop.errors import TalkootError, not_found
 from workshop.models import LANGUAGES
@@ -59,11 +58,6 @@ def local_date(iso: str) -> str:
     return i18n.format_day(day, "medium")
 
 
-def language_of(text: str, written: str) -> str:
-    """A note's language for lang="": its own where clear, else the workshop's (written)."""
-    return clear_language(text) or written
-
-
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
@@ -75,7 +69,6 @@ def build_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static=static_url, languages=LANGUAGES)
     env.filters["local_date"] = local_date
-    env.filters["language_of"] = language_of
     # JSON blocks keep ä, ö and å as they are (6 bytes each as \u escapes) and leave out
     # spaces (the board's 60,000 bytes); |tojson still escapes <, >, & and ' so the block
     # cannot end its <script> element.

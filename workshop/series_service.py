@@ -12,6 +12,7 @@ import math
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from workshop import i18n, store
@@ -56,6 +57,23 @@ class Comparison:
     notes: list[Note]
     workshop_of_note: dict[int, str]
     participant_count: int
+
+    def note_language(self, note: Note) -> str:
+        """Its own language where its words made it clear, else its workshop's: a series may
+        hold Finnish and Swedish workshops."""
+        return note.lang or self._written[self.workshop_of_note[note.id]]
+
+    def language_of(self, text: str) -> str:
+        """As note_language, for a note's text (a theme's typical notes are texts)."""
+        return self._languages.get(text, "")
+
+    @cached_property
+    def _written(self) -> dict[str, str]:
+        return {workshop.id: workshop.language for workshop in self.workshops}
+
+    @cached_property
+    def _languages(self) -> dict[str, str]:
+        return {note.text: self.note_language(note) for note in self.notes}
 
 
 class Series:
@@ -163,7 +181,6 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
     """
     i18n.use_language(language)
     titles = _workshop_names(comparison.workshops)
-    written = {w.id: w.language for w in comparison.workshops}
     theme_of = {
         note_id: (number, theme.label)
         for number, theme in enumerate(comparison.themes, start=1)
@@ -179,8 +196,7 @@ def comparison_summary(comparison: Comparison, language: str) -> WorkshopSummary
             theme_id=theme_of[note.id][0] if note.id in theme_of else None,
             theme_label=theme_of[note.id][1] if note.id in theme_of else None,
             created_at=note.created_at,
-            # where the note's words do not tell, its workshop's language (a series may mix)
-            lang=note.lang or written[comparison.workshop_of_note[note.id]],
+            lang=comparison.note_language(note),
         )
         for note in comparison.notes
     ]

@@ -60,7 +60,6 @@ async def series_page(request: Request) -> Response:
     context = {
         "comparison": comparison,
         "token": token_of(request),
-        "series_id": request.path_params["series_id"],
     }
     return render(request, "series.html", context, 200, language)
 

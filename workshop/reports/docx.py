@@ -16,7 +16,6 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from analysis.text import clear_language
 from workshop import i18n
 from workshop.reports import chart, tables
 from workshop.reports.model import PromptSection, WorkshopSummary
@@ -127,7 +126,7 @@ def render(summary: WorkshopSummary) -> bytes:
             if theme.representatives:
                 add(i18n.gettext("Typical notes"), style["Heading 3"])
                 for text in theme.representatives:
-                    add(clean(text), style["List Bullet"], own(clear_language(text)))
+                    add(clean(text), style["List Bullet"], own(summary.language_of(text)))
             if theme.actions:
                 add(i18n.gettext("Actions"), style["Heading 3"])
                 for action in theme.actions:

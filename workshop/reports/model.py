@@ -6,6 +6,7 @@ Everything here is plain data in display order, so each format only lays it out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,12 @@ class WorkshopSummary:
     prompts: list[PromptSection]
     notes: list[NoteLine]  # every visible note, in prompt then creation order
     of_series: bool = False  # a series comparison: its "groups" are the workshops
+
+    def language_of(self, text: str) -> str:
+        """The language of a note's text, such as a theme's typical note, for marking it:
+        the one stored with the note where its words made it clear, else the summary's."""
+        return self._languages.get(text, self.language)
+
+    @cached_property
+    def _languages(self) -> dict[str, str]:
+        return {line.text: line.lang for line in self.notes if line.lang}
