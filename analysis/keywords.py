@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from analysis.text import content_words
 N_KEYWORDS = 5
 MAX_LABEL_WORDS = 3
 LABEL_SCORE_RATIO = 0.5  # a keyword joins the label if it scores at least half the best one
+SHARED_STEM_LETTERS = 4  # see Vocabulary.same_word
+STEM_TAIL_LETTERS = 2
 _CANDIDATES = 4 * N_KEYWORDS  # best stems whose words are looked up (two stems may share one)
 
 
@@ -23,18 +26,23 @@ class Vocabulary:
 
     note_stems: sparse.csr_matrix  # notes x stems, 0/1
     note_words: list[list[tuple[int, str]]]  # per note: (stem column, the word as written)
+    stems: list[str]  # per column: the stem
+    stem_langs: list[str]  # per column: the language of the first note that used it
 
     @classmethod
     def build(cls, texts: Sequence[str], langs: Sequence[str]) -> Vocabulary:
         """Stem each note in its own language and remember which words produced each stem."""
         columns: dict[str, int] = {}
+        stem_langs: list[str] = []
         note_words: list[list[tuple[int, str]]] = []
         rows, cols = [], []
         for row, (text, lang) in enumerate(zip(texts, langs, strict=True)):
-            words = [
-                (columns.setdefault(stem, len(columns)), word)
-                for stem, word in content_words(text, lang)
-            ]
+            words = []
+            for stem, word in content_words(text, lang):
+                if stem not in columns:
+                    columns[stem] = len(columns)
+                    stem_langs.append(lang)
+                words.append((columns[stem], word))
             note_words.append(words)
             rows += [row] * len(words)
             cols += [col for col, _ in words]
@@ -42,17 +50,40 @@ class Vocabulary:
             (np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(columns))
         )
         matrix.data[:] = 1.0  # duplicates were summed: count each stem once per note
-        return cls(matrix, note_words)
+        return cls(matrix, note_words, list(columns), stem_langs)
 
-    def usual_forms(self, members: Iterable[int], stems: set[int]) -> dict[int, str]:
-        """The most common word for each of these stems in these notes: a theme is shown in
-        its own words ("bussit" in a theme that says so, though others say "bussilla")."""
+    def usual_forms(self, members: Iterable[int], words: list[list[int]]) -> list[str]:
+        """The most common form of each word (a list of its stem columns) in these notes: a
+        theme is shown in its own words ("bussit" in a theme that says so, though others say
+        "bussilla")."""
+        word_of = {col: i for i, cols in enumerate(words) for col in cols}
         forms: dict[int, Counter[str]] = defaultdict(Counter)
         for note in members:
-            for col, word in self.note_words[note]:
-                if col in stems:
-                    forms[col][word] += 1
-        return {col: _usual_form(counts) for col, counts in forms.items()}
+            for col, form in self.note_words[note]:
+                if col in word_of:
+                    forms[word_of[col]][form] += 1
+        return [_usual_form(forms[i]) for i in range(len(words))]
+
+    def same_word(self, a: int, b: int) -> bool:
+        """Whether two stem columns are one Finnish or Swedish word that Snowball left apart.
+
+        Snowball's Finnish stemmer keeps consonant gradation and plural stems apart
+        ("koulutus" / "koulutuksen" / "koulutusta", "nuoret" / "nuorten" / "nuorille"), so a
+        theme's keywords could repeat one word three times. Two stems are taken as one word
+        when they share at least SHARED_STEM_LETTERS letters from the start and each has at
+        most STEM_TAIL_LETTERS more; compounds ("palvelut" / "palvelutarve") differ by more.
+        English is left out: Porter keeps "employ" (employer) and "employe" (employee) apart
+        on purpose.
+        """
+        if "en" in (self.stem_langs[a], self.stem_langs[b]):
+            return False
+        first, second = self.stems[a], self.stems[b]
+        shared = len(os.path.commonprefix([first, second]))
+        return (
+            shared >= SHARED_STEM_LETTERS
+            and len(first) - shared <= STEM_TAIL_LETTERS
+            and len(second) - shared <= STEM_TAIL_LETTERS
+        )
 
 
 def _usual_form(counts: Counter[str]) -> str:
@@ -80,13 +111,31 @@ def keywords_and_label(
     """Top keywords of one theme (its notes' own words, no repeats) and a 1-3 word label."""
     order = np.argsort(-scores, kind="stable")
     top = order[scores[order] > 0][:_CANDIDATES]  # scored above 0: the theme's notes use it
-    forms = vocab.usual_forms(members, {int(i) for i in top})
-    words = _first_distinct((forms[i] for i in top), N_KEYWORDS)
-    if not words:
+    words = _words_of(vocab, [int(i) for i in top])
+    forms = vocab.usual_forms(members, words)
+    keywords = _first_distinct(forms, N_KEYWORDS)
+    if not keywords:
         return [], ""
-    strong = top[scores[top] >= LABEL_SCORE_RATIO * scores[top[0]]]
-    label_words = _first_distinct((forms[i] for i in strong), MAX_LABEL_WORDS)
-    return words, ", ".join(label_words)
+    strong = [
+        form
+        for form, cols in zip(forms, words, strict=True)
+        if scores[cols[0]] >= LABEL_SCORE_RATIO * scores[top[0]]
+    ]
+    label_words = _first_distinct(strong, MAX_LABEL_WORDS)
+    return keywords, ", ".join(label_words)
+
+
+def _words_of(vocab: Vocabulary, columns: list[int]) -> list[list[int]]:
+    """Stem columns, best first, grouped into words: a column that is a form of an earlier
+    one (`Vocabulary.same_word`) joins that one's group instead of starting its own."""
+    words: list[list[int]] = []
+    for col in columns:
+        word = next((cols for cols in words if vocab.same_word(cols[0], col)), None)
+        if word is None:
+            words.append([col])
+        else:
+            word.append(col)
+    return words
 
 
 def _first_distinct(words: Iterable[str], n: int) -> list[str]:

@@ -94,6 +94,38 @@ def test_a_theme_is_labelled_in_its_own_notes_words():
     assert "bussit" in evening.keywords and "bussilla" not in evening.keywords
 
 
+def test_forms_of_one_finnish_word_are_one_keyword():
+    """Snowball stems "koulutus", "koulutuksen" and "koulutusta" apart, and "nuoret",
+    "nuorten" and "nuorille" too: the label said "nuorille, nuoret, nuorten"."""
+    notes = [
+        "Nuorille lisää koulutusta",
+        "Nuoret tarvitsevat koulutuksen",
+        "Nuorten koulutus kuntoon",
+        "Koulutusta nuorille",
+        "Nuoret koulutukseen",
+    ]
+    result = summarize_themes(notes, k=1, backend="lexical", lang="fi")
+    (theme,) = result.themes
+    assert theme.label == "nuoret, koulutusta, tarvitsevat"
+    assert theme.keywords == ["nuoret", "koulutusta", "tarvitsevat", "kuntoon"]
+
+
+def test_english_forms_stay_apart_where_snowball_keeps_them_apart():
+    """Porter stems "employers" and "employees" apart on purpose: two keywords."""
+    notes = ["Employers and employees meet", "Employers meet employees", "Employees, employers"]
+    (theme,) = summarize_themes(notes, k=1, backend="lexical", lang="en").themes
+    assert {"employers", "employees"} <= set(theme.keywords)
+
+
+def test_shorthand_and_replies_name_no_theme():
+    notes = ["Liikaa asiakkaita per valmentaja", "Valmentaja per 80 asiakasta", "Tauko 15 min"]
+    notes += ["Valmentajia lisää, 5 min per asiakas", "Ja tack, mentorer", "Ja tack mentorer"]
+    result = summarize_themes(notes, k=2, backend="lexical")
+    words = {word for theme in result.themes for word in theme.keywords}
+    assert "valmentaja" in words and "mentorer" in words
+    assert not words & {"per", "min", "ja", "tack"}
+
+
 def test_themes_with_the_same_label_are_told_apart():
     """Two themes both labelled "bussi, aikataulu" could not be told apart in a summary."""
     themes = [
