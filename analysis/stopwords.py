@@ -93,7 +93,7 @@ LABEL_FILLER = {
     "fi": frozenset(
         "välillä kesken kautta avulla takia vuoksi jälkeen aikana ilman sijaan jne yms tms".split()
     ),
-    "sv": frozenset("osv dvs ex ja tack".split()),
+    "sv": frozenset("osv dvs ex ja tack hos går gå få gör göra".split()),
     "en": frozenset("does did doing having theirs".split()),
 }
 # Shorthand that notes in every language use ("Liikaa asiakkaita per valmentaja", "Tauko
