@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,24 @@ N_KEYWORDS = 5
 MAX_LABEL_WORDS = 3
 LABEL_SCORE_RATIO = 0.5  # a keyword joins the label if it scores at least half the best one
 SHARED_STEM_LETTERS = 4  # see Vocabulary.same_word
-STEM_TAIL_LETTERS = 2
+# Ends that Snowball's Finnish and Swedish stemmers leave on some forms of a word and not on
+# others: "nuor" / "nuore" / "nuort", "koulutu" / "koulutus" / "koulutuks", "työpaik" /
+# "työpaiko", "byrokrat" / "byrokratia", "asiak" / "asiakas", Swedish "språkkur" / "språkkurs".
+_LEFT_ENDINGS = {
+    frozenset(pair)
+    for pair in [
+        ("", "e"),
+        ("", "t"),
+        ("e", "t"),
+        ("", "s"),
+        ("", "ks"),
+        ("s", "ks"),
+        ("", "o"),
+        ("", "i"),
+        ("", "ia"),
+        ("", "as"),
+    ]
+}
 _CANDIDATES = 4 * N_KEYWORDS  # best stems whose words are looked up (two stems may share one)
 
 
@@ -67,23 +83,29 @@ class Vocabulary:
     def same_word(self, a: int, b: int) -> bool:
         """Whether two stem columns are one Finnish or Swedish word that Snowball left apart.
 
-        Snowball's Finnish stemmer keeps consonant gradation and plural stems apart
-        ("koulutus" / "koulutuksen" / "koulutusta", "nuoret" / "nuorten" / "nuorille"), so a
-        theme's keywords could repeat one word three times. Two stems are taken as one word
-        when they share at least SHARED_STEM_LETTERS letters from the start and each has at
-        most STEM_TAIL_LETTERS more; compounds ("palvelut" / "palvelutarve") differ by more.
-        English is left out: Porter keeps "employ" (employer) and "employe" (employee) apart
-        on purpose.
+        Snowball's Finnish stemmer keeps plural and gradation stems apart ("nuoret" / "nuorten"
+        / "nuorille" → "nuore" / "nuort" / "nuor"), so a theme's keywords could repeat one word
+        three times. Two stems of one language are one word when they share at least
+        SHARED_STEM_LETTERS letters and their different ends are such a pair (_LEFT_ENDINGS).
+        Other ends make other words: "asia" / "asiak" (thing, customer), "työpaik" / "työpaj"
+        (job, workshop), "työnhakij" / "työnhaku" (job seeker, job search). English is left
+        out: Porter keeps "employ" (employer) and "employe" (employee) apart on purpose.
         """
-        if "en" in (self.stem_langs[a], self.stem_langs[b]):
+        lang = self.stem_langs[a]
+        if lang == "en" or self.stem_langs[b] != lang:
             return False
         first, second = self.stems[a], self.stems[b]
-        shared = len(os.path.commonprefix([first, second]))
-        return (
-            shared >= SHARED_STEM_LETTERS
-            and len(first) - shared <= STEM_TAIL_LETTERS
-            and len(second) - shared <= STEM_TAIL_LETTERS
-        )
+        shared = _shared_start(first, second)
+        ends = frozenset((first[shared:], second[shared:]))
+        return shared >= SHARED_STEM_LETTERS and ends in _LEFT_ENDINGS
+
+
+def _shared_start(first: str, second: str) -> int:
+    """How many letters two words share from the start."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(first, second, strict=False)) if x != y),
+        min(len(first), len(second)),
+    )
 
 
 def _usual_form(counts: Counter[str]) -> str:
@@ -126,15 +148,18 @@ def keywords_and_label(
 
 
 def _words_of(vocab: Vocabulary, columns: list[int]) -> list[list[int]]:
-    """Stem columns, best first, grouped into words: a column that is a form of an earlier
-    one (`Vocabulary.same_word`) joins that one's group instead of starting its own."""
+    """Stem columns, best first, grouped into words (`Vocabulary.same_word`): "nuor" joins
+    "nuore" and "nuort" into one. Each word's first column is its best one."""
     words: list[list[int]] = []
     for col in columns:
-        word = next((cols for cols in words if vocab.same_word(cols[0], col)), None)
-        if word is None:
+        related = [word for word in words if any(vocab.same_word(c, col) for c in word)]
+        if not related:
             words.append([col])
-        else:
-            word.append(col)
+            continue
+        for other in related[1:]:
+            related[0].extend(other)
+            words.remove(other)
+        related[0].append(col)
     return words
 
 

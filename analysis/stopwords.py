@@ -88,12 +88,11 @@ ENGLISH = _SCIKIT_LEARN_ENGLISH | frozenset(
 # such as "mellan" are in its list already). Labels and the language guess skip them; the
 # lexical features (ALL) keep them, because phrasing such as "why did" or "how do" helps tell
 # requests apart there: leaving the English ones out took lexical Banking77 from 0.663 to 0.657.
-# Also each language's shorthand and replies ("jne", "osv", Swedish "ja tack").
 LABEL_FILLER = {
     "fi": frozenset(
-        "välillä kesken kautta avulla takia vuoksi jälkeen aikana ilman sijaan jne yms tms".split()
+        "välillä kesken kautta avulla takia vuoksi jälkeen aikana ilman sijaan".split()
     ),
-    "sv": frozenset("osv dvs ex ja tack hos går gå få gör göra".split()),
+    "sv": frozenset(),
     "en": frozenset("does did doing having theirs".split()),
 }
 # Shorthand that notes in every language use ("Liikaa asiakkaita per valmentaja", "Tauko
@@ -105,4 +104,14 @@ BY_LANGUAGE: dict[str, frozenset[str]] = {
     "sv": SWEDISH | LABEL_FILLER["sv"] | SHORTHAND,
     "en": ENGLISH | LABEL_FILLER["en"] | SHORTHAND,
 }
+
+# Abbreviations and replies that name no theme but are no evidence of a language either
+# ("Ex offenders" is English, "t.ex." Swedish): left out of labels only, not of BY_LANGUAGE,
+# whose words one language has alone are that language's marker words.
+_NOT_LABEL_WORDS = {
+    "fi": frozenset("jne yms tms".split()),
+    "sv": frozenset("osv dvs ex ja tack hos går gå få gör göra".split()),
+    "en": frozenset(),
+}
+FOR_LABELS = {lang: words | _NOT_LABEL_WORDS[lang] for lang, words in BY_LANGUAGE.items()}
 ALL = FINNISH | SWEDISH | ENGLISH

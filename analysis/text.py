@@ -211,7 +211,7 @@ def _stemmer(lang: str) -> snowballstemmer.basestemmer.BaseStemmer:
 def content_words(text: str, lang: str) -> list[tuple[str, str]]:
     """(stem, surface word) pairs of a note's non-stop words, stemmed in its language.
     Longer runs of letters than any real word ("öööö…", a pasted hash) are no keywords."""
-    stop = stopwords.BY_LANGUAGE[lang]
+    stop = stopwords.FOR_LABELS[lang]
     return [
         (stem(w, lang), w) for w in tokenize(text) if 1 < len(w) <= MAX_WORD_CHARS and w not in stop
     ]

@@ -110,6 +110,15 @@ def test_forms_of_one_finnish_word_are_one_keyword():
     assert theme.keywords == ["nuoret", "koulutusta", "tarvitsevat", "kuntoon"]
 
 
+def test_different_finnish_words_with_a_shared_start_stay_two_keywords():
+    """ "asiakkaat" / "asiat" (customers, things) stem "asiak" / "asia", and "työpaikat" /
+    "työpajat" (jobs, workshops) "työpaik" / "työpaj": no ending Snowball leaves."""
+    notes = ["Asiakkaat odottavat työpaikat", "Asiat hoituvat työpajat", "Asiakkaat ja asiat"]
+    notes += ["Työpajat ja työpaikat", "Asiat, asiakkaat, työpajat, työpaikat"]
+    (theme,) = summarize_themes(notes, k=1, backend="lexical", lang="fi").themes
+    assert {"asiakkaat", "asiat", "työpaikat", "työpajat"} <= set(theme.keywords)
+
+
 def test_english_forms_stay_apart_where_snowball_keeps_them_apart():
     """Porter stems "employers" and "employees" apart on purpose: two keywords."""
     notes = ["Employers and employees meet", "Employers meet employees", "Employees, employers"]
@@ -118,13 +127,15 @@ def test_english_forms_stay_apart_where_snowball_keeps_them_apart():
 
 
 def test_shorthand_and_replies_name_no_theme():
-    notes = ["Liikaa asiakkaita per valmentaja", "Valmentaja per 80 asiakasta", "Tauko 15 min"]
-    notes += ["Valmentajia lisää, 5 min per asiakas", "Ja tack, mentorer", "Ja tack mentorer"]
-    notes += ["Mentorer hos företag", "Få mentorer hos företag"]
-    result = summarize_themes(notes, k=2, backend="lexical")
-    words = {word for theme in result.themes for word in theme.keywords}
-    assert "valmentaja" in words and "mentorer" in words
-    assert not words & {"per", "min", "ja", "tack", "hos", "få"}
+    finnish = ["Liikaa asiakkaita per valmentaja", "Valmentaja per 80 asiakasta", "Tauko 15 min"]
+    finnish += ["Valmentajia lisää, 5 min per asiakas", "Kahvitauko 15 min"]
+    swedish = ["Ja tack, fler mentorer", "Ja tack, mentorer", "Vi behöver mentorer hos företag"]
+    swedish += ["Få mentorer hos företagen", "Mentorer för unga"]
+    for notes in (finnish, swedish):
+        result = summarize_themes(notes, k=2, backend="lexical")
+        words = {word for theme in result.themes for word in theme.keywords}
+        assert words & {"valmentaja", "mentorer"}
+        assert not words & {"per", "min", "ja", "tack", "hos", "få"}
 
 
 def test_themes_with_the_same_label_are_told_apart():

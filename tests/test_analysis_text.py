@@ -61,6 +61,9 @@ def test_guess_language(text, lang):
         ("Mystery", None),
         ("Kimppakyydit Lohjalle", None),
         ("", None),
+        # Words labels skip but that are no evidence: Swedish "t.ex.", "tack".
+        ("Ex offenders", None),
+        ("Tack board", None),
     ],
 )
 def test_clear_language_marks_only_clear_cases(text, lang):
