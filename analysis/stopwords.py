@@ -109,7 +109,7 @@ BY_LANGUAGE: dict[str, frozenset[str]] = {
 # ("Ex offenders" is English, "t.ex." Swedish): left out of labels only, not of BY_LANGUAGE,
 # whose words one language has alone are that language's marker words.
 _NOT_LABEL_WORDS = {
-    "fi": frozenset("jne yms tms".split()),
+    "fi": frozenset("jne yms tms no kiitos".split()),
     "sv": frozenset("osv dvs ex ja tack hos går gå få gör göra".split()),
     "en": frozenset(),
 }
