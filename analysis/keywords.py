@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -95,17 +96,9 @@ class Vocabulary:
         if lang == "en" or self.stem_langs[b] != lang:
             return False
         first, second = self.stems[a], self.stems[b]
-        shared = _shared_start(first, second)
+        shared = len(os.path.commonprefix([first, second]))
         ends = frozenset((first[shared:], second[shared:]))
         return shared >= SHARED_STEM_LETTERS and ends in _LEFT_ENDINGS
-
-
-def _shared_start(first: str, second: str) -> int:
-    """How many letters two words share from the start."""
-    return next(
-        (i for i, (x, y) in enumerate(zip(first, second, strict=False)) if x != y),
-        min(len(first), len(second)),
-    )
 
 
 def _usual_form(counts: Counter[str]) -> str:

@@ -105,13 +105,13 @@ BY_LANGUAGE: dict[str, frozenset[str]] = {
     "en": ENGLISH | LABEL_FILLER["en"] | SHORTHAND,
 }
 
-# Abbreviations and replies that name no theme but are no evidence of a language either
-# ("Ex offenders" is English, "t.ex." Swedish): left out of labels only, not of BY_LANGUAGE,
-# whose words one language has alone are that language's marker words.
-_NOT_LABEL_WORDS = {
+# Abbreviations and replies that name no theme but, unlike LABEL_FILLER, are no evidence of a
+# language ("Ex offenders" is English, "t.ex." Swedish): left out of labels only, not of
+# BY_LANGUAGE, whose words one language has alone are that language's marker words.
+_LABEL_ONLY_FILLER = {
     "fi": frozenset("jne yms tms no kiitos".split()),
     "sv": frozenset("osv dvs ex ja tack hos går gå få gör göra".split()),
     "en": frozenset(),
 }
-FOR_LABELS = {lang: words | _NOT_LABEL_WORDS[lang] for lang, words in BY_LANGUAGE.items()}
+FOR_LABELS = {lang: words | _LABEL_ONLY_FILLER[lang] for lang, words in BY_LANGUAGE.items()}
 ALL = FINNISH | SWEDISH | ENGLISH

@@ -9,24 +9,21 @@ are compared with `diff` (docs/analysis.md, "Labels").
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.summarize import summarize_themes  # noqa: E402
+from bench.language_marks import WORKSHOP_NOTES, read  # noqa: E402
 from workshop.demo_notes import NOTES  # noqa: E402
-
-WORKSHOP_NOTES = Path(__file__).resolve().parents[1] / "tests/data/notes_by_language.csv"
 
 
 def workshops() -> dict[str, list[str]]:
     """Name → notes: one workshop per language of the test notes, one per demo prompt."""
-    with open(WORKSHOP_NOTES, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read(WORKSHOP_NOTES)
     sets = {
-        f"notes, {lang}": [r["text"] for r in rows if r["lang"] == lang]
+        f"notes, {lang}": [text for text, note_lang in rows if note_lang == lang]
         for lang in "fi sv en".split()
     }
     for lang, notes in NOTES.items():
